@@ -1,0 +1,86 @@
+//! `segur`: the segur-rs command-line tool.
+//!
+//! Contract of every subcommand (see `README.md`):
+//! - exit 0 on success;
+//! - exit 1 when the input is invalid for the domain, with one clear line on stderr;
+//! - exit 2 on usage errors (unknown flag, missing argument, unreadable file);
+//! - `--json` prints machine-readable output on stdout.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod output;
+
+use output::CliError;
+
+/// Ségur du numérique toolkit: INS, CDA documents, DMP, MSSanté, Pro Santé Connect.
+#[derive(Debug, Parser)]
+#[command(name = "segur", version, about, propagate_version = true)]
+struct Cli {
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Identifier checks (OID, RPPS, idNat_PS).
+    Id(IdCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct IdCommand {
+    /// Kind of identifier.
+    #[arg(value_enum)]
+    kind: IdKind,
+    /// The value to check.
+    value: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum IdKind {
+    Oid,
+    Rpps,
+    IdNatPs,
+    Finess,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version with exit 0 and usage errors with exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Id(cmd) => id(cmd, cli.json),
+    }
+}
+
+fn id(cmd: &IdCommand, json: bool) -> Result<(), CliError> {
+    use segur_ids::{Finess, IdNatPs, Oid, Rpps};
+    let normalised = match cmd.kind {
+        IdKind::Oid => Oid::parse(&cmd.value).map(|v| v.to_string()),
+        IdKind::Rpps => Rpps::parse(&cmd.value).map(|v| v.to_string()),
+        IdKind::IdNatPs => IdNatPs::parse(&cmd.value).map(|v| v.to_string()),
+        IdKind::Finess => Finess::parse(&cmd.value).map(|v| v.to_string()),
+    }
+    .map_err(CliError::invalid)?;
+    output::print(
+        json,
+        &serde_json::json!({"valid": true, "value": normalised}),
+        || format!("valid: {normalised}"),
+    )
+}
