@@ -19,6 +19,21 @@ pub enum Error {
     /// A TLS configuration could not be built.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The SQLite store failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A store holds data this version cannot read (corruption or tampering
+    /// outside the hash chain).
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// A value given by the caller is invalid.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was given.
+        what: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
     /// A file given by the host could not be read.
     #[error("cannot read {path}: {source}")]
     Io {

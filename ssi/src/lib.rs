@@ -18,6 +18,7 @@
 //! assert_eq!(policy.min_rsa_bits, 2048);
 //! ```
 
+pub mod audit;
 pub mod cert;
 mod error;
 pub mod policy;
