@@ -9,6 +9,14 @@
 apt_install clamav-daemon
 SEGUR_CLAMD_DIR="$CARGO_TARGET_DIR/segur-clamd"
 SEGUR_CLAMD_PORT="${SEGUR_CLAMD_PORT:-13331}"
+# A clamd left by an earlier run of this script (same folder): stop it first.
+if [ -f "$SEGUR_CLAMD_DIR/clamd.pid" ]; then
+  segur_old_pid=$(cat "$SEGUR_CLAMD_DIR/clamd.pid")
+  if grep -q clamd "/proc/$segur_old_pid/cmdline" 2>/dev/null; then
+    as_root kill "$segur_old_pid" || true
+    for _ in $(seq 1 50); do [ -d "/proc/$segur_old_pid" ] || break; sleep 0.1; done
+  fi
+fi
 rm -rf "$SEGUR_CLAMD_DIR"
 mkdir -p "$SEGUR_CLAMD_DIR/db"
 # EICAR test string, as a hash signature (exact file) and a body signature
