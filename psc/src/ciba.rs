@@ -228,18 +228,28 @@ impl CibaPoller {
                 self.phase = Phase::Done;
                 Ok(CibaStep::Approved(Box::new(tokens)))
             }
-            Err(Error::OAuth { error, .. }) if error == OAuthErrorCode::AuthorizationPending => {
-                self.schedule(now)
-            }
-            Err(Error::OAuth { error, .. }) if error == OAuthErrorCode::SlowDown => {
+            Err(Error::OAuth {
+                error: OAuthErrorCode::AuthorizationPending,
+                ..
+            }) => self.schedule(now),
+            Err(Error::OAuth {
+                error: OAuthErrorCode::SlowDown,
+                ..
+            }) => {
                 self.interval += SLOW_DOWN_STEP;
                 self.schedule(now)
             }
-            Err(Error::OAuth { error, .. }) if error == OAuthErrorCode::ExpiredToken => {
+            Err(Error::OAuth {
+                error: OAuthErrorCode::ExpiredToken,
+                ..
+            }) => {
                 self.phase = Phase::Done;
                 Err(CibaError::Expired.into())
             }
-            Err(Error::OAuth { error, .. }) if error == OAuthErrorCode::AccessDenied => {
+            Err(Error::OAuth {
+                error: OAuthErrorCode::AccessDenied,
+                ..
+            }) => {
                 self.phase = Phase::Done;
                 Err(CibaError::AccessDenied.into())
             }

@@ -146,7 +146,7 @@ impl IdTokenVerifier {
                 actual: claims.iss.clone(),
             });
         }
-        if !claims.aud.iter().any(|a| *a == self.client_id) {
+        if !claims.aud.contains(&self.client_id) {
             return Err(ClaimsError::Audience {
                 client_id: self.client_id.clone(),
             });
