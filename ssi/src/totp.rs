@@ -13,7 +13,7 @@
 //! let code = totp.code_at(now);
 //! let step = totp.verify(&code, now, None).expect("fresh code");
 //! assert!(totp.verify(&code, now, Some(step)).is_none(), "replayed");
-//! println!("{}", totp.provisioning_uri("Mon LGC", "jeanne.martin"));
+//! println!("{}", totp.provisioning_uri("Mon LGC", "jeanne.martin").as_str());
 //! ```
 
 use std::fmt;
