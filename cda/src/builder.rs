@@ -136,27 +136,67 @@ impl Practitioner {
 
 /// Builds `recordTarget/patientRole`.
 ///
-/// The INS is added only from a qualified identity (see
-/// [`PatientBuilder::qualified_ins`]); local identifiers (IPP) can always be
-/// added. A patient without INS is written with its local ids only.
+/// The INS is written only from a [`segur_ins::QualifiedIns`], which exists
+/// only for a qualified identity ([`PatientBuilder::from_identity`] takes it
+/// when the identity is qualified, [`PatientBuilder::qualified_ins`] sets it
+/// directly). Local identifiers (IPP) can always be added; a patient whose
+/// identity is not qualified is written with its local ids only.
+///
+/// With an INS the five INS traits are required: birth name, birth given
+/// names (and the first one), birth date, sex and birth place (COG).
 #[derive(Debug, Clone, Default)]
 pub struct PatientBuilder {
     role: PatientRole,
+    ins: Option<Ii>,
     birth_name: Option<String>,
     given_names: Option<String>,
     first_given_name: Option<String>,
     used_name: Option<String>,
     used_given_name: Option<String>,
     gender: Option<Gender>,
-    birth_date: Option<Date>,
+    birth_time: Option<Ts>,
     birthplace: Option<(String, Option<String>)>,
-    has_ins: bool,
 }
 
 impl PatientBuilder {
     /// An empty patient.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Pre-fills from a patient identity (SC.CDA/DD.22): its traits, and its
+    /// INS only when the identity is qualified.
+    pub fn from_identity(identity: &segur_ins::Identity) -> Self {
+        let b = Self::new().traits(identity.traits());
+        match identity.qualified_ins() {
+            Some(q) => b.qualified_ins(&q),
+            None => b,
+        }
+    }
+
+    /// The INS of a qualified identity (written first, under its INS root).
+    pub fn qualified_ins(mut self, ins: &segur_ins::QualifiedIns) -> Self {
+        let (root, ext) = ins.ins().cda_id();
+        self.ins = Some(Ii::oid(&root, Some(ext.to_owned())));
+        self
+    }
+
+    /// The identity traits: birth name, birth given names, first given name,
+    /// birth date (with its precision), sex, birth place, used names.
+    pub fn traits(mut self, t: &segur_ins::Traits) -> Self {
+        self.birth_name = Some(t.birth_family_name().as_str().to_owned());
+        self.given_names = Some(t.birth_given_names_joined());
+        self.first_given_name = Some(t.first_given_name().as_str().to_owned());
+        self.birth_time = Some(Ts::from_value(t.birth_date().to_cda()));
+        self.gender = Some(match t.sex() {
+            segur_ins::Sex::Female => Gender::Female,
+            segur_ins::Sex::Male => Gender::Male,
+            segur_ins::Sex::Unknown => Gender::Undetermined,
+        });
+        self.birthplace = t.birth_place().map(|c| (c.as_str().to_owned(), None));
+        self.used_name = t.used_family_name().map(|n| n.as_str().to_owned());
+        self.used_given_name = t.used_given_name().map(|n| n.as_str().to_owned());
+        self
     }
 
     /// A local identifier (IPP) under the structure's own OID.
@@ -205,11 +245,12 @@ impl PatientBuilder {
 
     /// Birth date.
     pub fn birth_date(mut self, d: Date) -> Self {
-        self.birth_date = Some(d);
+        self.birth_time = Some(Ts::from_date(d));
         self
     }
 
-    /// Birth place: COG code (5 characters, `99xxx` abroad) and city name.
+    /// Birth place: COG code (5 characters, `99xxx` abroad) and city name
+    /// (keeps the COG code of the traits, adds the city).
     pub fn birthplace(mut self, cog: &str, city: Option<&str>) -> Self {
         self.birthplace = Some((cog.to_owned(), city.map(str::to_owned)));
         self
@@ -236,8 +277,8 @@ impl PatientBuilder {
             .given_names
             .ok_or(BuildError::Missing("patient given names"))?;
         let gender = self.gender.ok_or(BuildError::Missing("patient gender"))?;
-        let birth_date = self
-            .birth_date
+        let birth_time = self
+            .birth_time
             .ok_or(BuildError::Missing("patient birth date"))?;
         if birth_name.trim().is_empty() || given.trim().is_empty() {
             return Err(BuildError::Invalid {
@@ -245,9 +286,10 @@ impl PatientBuilder {
                 reason: "empty birth name or given names".into(),
             });
         }
-        if self.role.ids.is_empty() {
+        if self.role.ids.is_empty() && self.ins.is_none() {
             return Err(BuildError::Missing("patient identifier (INS or local id)"));
         }
+        let has_ins = self.ins.is_some();
         let mut name = PersonName::default();
         name.push(NamePartKind::Family, Some("BR"), &birth_name);
         name.push(NamePartKind::Given, None, &given);
@@ -276,16 +318,19 @@ impl PatientBuilder {
                 }
                 Some(a)
             }
-            None if self.has_ins => {
+            None if has_ins => {
                 return Err(BuildError::Missing("birthplace COG code (INS trait)"));
             }
             None => None,
         };
         let mut role = self.role;
+        if let Some(ins) = self.ins {
+            role.ids.insert(0, ins);
+        }
         role.patient = Some(Patient {
             names: vec![name],
             administrative_gender_code: Some(gender.to_code()),
-            birth_time: Some(Ts::from_date(birth_date)),
+            birth_time: Some(birth_time),
             guardians: Vec::new(),
             birthplace,
         });

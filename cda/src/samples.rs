@@ -14,7 +14,11 @@ use crate::datatypes::*;
 use crate::document::Document;
 use crate::error::BuildError;
 use crate::header::*;
-use crate::vocab::{self, DOCUMENT_TYPES, Gender};
+use crate::vocab::{self, DOCUMENT_TYPES};
+use segur_ins::{
+    BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent, Ins,
+    InsOid, Sex, Traits,
+};
 
 /// OID of the fictitious structure's own identifiers (IPP, document ids).
 pub const SAMPLE_STRUCTURE_OID: Oid = oid!("1.2.250.1.999.1.1");
@@ -48,18 +52,59 @@ pub fn practitioner() -> Practitioner {
     }
 }
 
-/// The fictitious patient (local IPP; no INS: the identity is not qualified).
+/// The fictitious patient's identity, qualified (INSi answer + identity
+/// document checked), with an INS under the **test** INS-NIR root. The NIR
+/// `285037511104286` has a valid key and belongs to nobody.
+pub fn patient_identity() -> Identity {
+    let traits = || {
+        Traits::builder()
+            .birth_family_name("TESTPATIENT")
+            .birth_given_names("CAMILLE MARIE")
+            .birth_date(BirthDate::new(date!(1985 - 03 - 12)).expect("valid date literal"))
+            .sex(Sex::Female)
+            .birth_place("75111")
+            .build()
+            .expect("valid traits literal")
+    };
+    let ctx = EventContext::new(datetime!(2024-01-10 09:00:00 UTC), "sample");
+    let mut id = Identity::new(traits(), CollectionMethod::SaisieManuelle, &ctx);
+    let ins = Ins::new(
+        "285037511104286".parse().expect("valid NIR literal"),
+        InsOid::Test,
+    );
+    // Both transitions are valid from a fresh identity with matching traits.
+    let _ = id.apply(
+        IdentityEvent::InsiSuccess {
+            ins,
+            traits: traits(),
+        },
+        &ctx,
+    );
+    let _ = id.apply(
+        IdentityEvent::DocumentChecked {
+            document: IdentityDocumentType::Passeport,
+            exception: None,
+        },
+        &ctx,
+    );
+    id
+}
+
+/// The fictitious patient: qualified identity (so the INS is written), local
+/// IPP, address and phone.
 pub fn patient() -> PatientBuilder {
-    PatientBuilder::new()
+    PatientBuilder::from_identity(&patient_identity())
         .local_id(&SAMPLE_STRUCTURE_OID, "IPP-000123")
-        .birth_name("TESTPATIENT")
-        .given_names("CAMILLE MARIE")
-        .first_given_name("CAMILLE")
-        .gender(Gender::Female)
-        .birth_date(date!(1985 - 03 - 12))
         .birthplace("75111", Some("PARIS 11E ARRONDISSEMENT"))
         .addr(Addr::street("3", "Impasse des Essais", "75011", "PARIS"))
         .telecom(Telecom::phone("0600000000", Some("MC")))
+}
+
+/// The same patient before qualification: no INS in the document.
+pub fn unqualified_patient() -> PatientBuilder {
+    PatientBuilder::new()
+        .traits(patient_identity().traits())
+        .local_id(&SAMPLE_STRUCTURE_OID, "IPP-000123")
 }
 
 /// The fixed clock of the samples.
