@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod output;
+mod psc;
 
 use output::CliError;
 
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// Pro Santé Connect: discovery, desktop login, simulator.
+    Psc(psc::PscCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
 }
 
