@@ -109,6 +109,22 @@ impl PscClientBuilder {
         self
     }
 
+    /// TLS from segur-ssi: the explicit trust store (IGC-Santé roots, or the
+    /// test PKI's) and, for `tls_client_auth`, the structure's certificate
+    /// (e.g. `Identity::from_pkcs12_file(path, password)`).
+    pub fn ssi_tls(
+        self,
+        trust: segur_ssi::tls::TrustStore,
+        identity: Option<segur_ssi::tls::Identity>,
+    ) -> Result<Self, Error> {
+        let mut b = segur_ssi::tls::ClientTlsBuilder::new(trust);
+        if let Some(id) = identity {
+            b = b.with_identity(id);
+        }
+        let config = b.build().map_err(|e| Error::Config(format!("TLS: {e}")))?;
+        Ok(self.tls_config(config))
+    }
+
     /// The clock (default: system clock).
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
