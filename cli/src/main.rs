@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 mod ins;
 mod output;
 mod psc;
+mod ssi;
 
 use output::CliError;
 
@@ -35,6 +36,8 @@ enum Command {
     Id(IdCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
+    /// Security: password policy, audit trail, certificates, backups.
+    Ssi(ssi::SsiCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -74,6 +77,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Ssi(cmd) => ssi::run(cmd, cli.json),
     }
 }
 
