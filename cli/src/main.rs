@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conformance;
 mod output;
 
 use output::CliError;
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// REM conformance: requirement catalogue, scenario runs, coverage gate.
+    Conformance(conformance::ConformanceCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Conformance(cmd) => conformance::run(cmd, cli.json),
     }
 }
 
