@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod conformance;
 mod output;
+mod psc;
 
 use output::CliError;
 
@@ -32,6 +33,8 @@ enum Command {
     Id(IdCommand),
     /// REM conformance: requirement catalogue, scenario runs, coverage gate.
     Conformance(conformance::ConformanceCommand),
+    /// Pro Santé Connect: discovery, desktop login, simulator.
+    Psc(psc::PscCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
+        Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
 }
 
