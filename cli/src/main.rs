@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod conformance;
+mod ins;
 mod output;
 mod psc;
 
@@ -29,6 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// INS: NIR / NIA checks, INS datamatrix.
+    Ins(ins::InsCommand),
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
     /// REM conformance: requirement catalogue, scenario runs, coverage gate.
@@ -73,6 +76,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
+        Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
 }
