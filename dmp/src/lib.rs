@@ -1,3 +1,15 @@
-//! DMP / Mon espace santé client.
-#![allow(dead_code)]
+//! DMP / Mon espace santé client for Ségur practice software.
+//!
+//! Work in progress: the modules below are the sans-IO core.
+//!
+//! - [`vihf`]: the VIHF SAML 2.0 assertion, signed with exclusive c14n and
+//!   RSA-SHA256 by an [`XmlSigner`].
+
+mod dsig;
+mod error;
+pub mod vihf;
 mod xml;
+
+pub use dsig::XmlSigner;
+pub use error::{Error, MimeError, SignatureError, VihfError};
+pub use xml::XmlError;
