@@ -18,6 +18,30 @@ pub enum Error {
     /// Malformed MIME multipart (MTOM/XOP) message.
     #[error(transparent)]
     Mime(#[from] MimeError),
+    /// The service answered with a SOAP fault.
+    #[error("{0}")]
+    Fault(crate::soap::SoapFault),
+    /// The service answered something this client does not understand.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+}
+
+/// A response that does not follow the expected message shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// Not a SOAP 1.2 envelope.
+    #[error("not a SOAP 1.2 message: {0}")]
+    NotSoap(String),
+    /// The body is not the expected response.
+    #[error("unexpected response: {0}")]
+    Unexpected(String),
+    /// An HTTP status without a SOAP body.
+    #[error("HTTP status {status} without a SOAP response")]
+    HttpStatus {
+        /// The status code.
+        status: u16,
+    },
 }
 
 /// XML-DSig signing and verification errors.

@@ -7,9 +7,11 @@
 
 mod dsig;
 mod error;
+pub mod mtom;
+pub mod soap;
 pub mod vihf;
 mod xml;
 
 pub use dsig::XmlSigner;
-pub use error::{Error, MimeError, SignatureError, VihfError};
+pub use error::{Error, MimeError, ProtocolError, SignatureError, VihfError};
 pub use xml::XmlError;
