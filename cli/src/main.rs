@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod dmp;
 mod output;
 
 use output::CliError;
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// DMP / Mon espace santé: VIHF, feeding, search, retrieval.
+    Dmp(dmp::DmpCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Dmp(cmd) => dmp::run(cmd, cli.json),
     }
 }
 

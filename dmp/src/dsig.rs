@@ -210,10 +210,9 @@ pub(crate) fn sign_enveloped(
     si_scope.insert("ds".into(), DS_NS.into());
     let si_c14n = exc_c14n(&signed_info, &si_scope, &[], None);
     let value = signer.sign_bytes(si_c14n.as_bytes())?;
-    let x509 = signer
-        .chain
-        .iter()
-        .fold(ds("X509Data"), |d, c| d.child(ds("X509Certificate").text(b64().encode(c))));
+    let x509 = signer.chain.iter().fold(ds("X509Data"), |d, c| {
+        d.child(ds("X509Certificate").text(b64().encode(c)))
+    });
     let signature = ds("Signature")
         .decl("ds", DS_NS)
         .child(signed_info)

@@ -144,7 +144,7 @@ pub fn encode(root_xml: &[u8], parts: &[Part], action: Option<&str>) -> EncodedM
     all.extend(parts.iter().map(|p| p.body.as_slice()));
     let boundary = new_boundary(&all);
     let mut body = Vec::with_capacity(all.iter().map(|p| p.len() + 200).sum());
-    let mut header = |body: &mut Vec<u8>, ctype: &str, id: &str| {
+    let header = |body: &mut Vec<u8>, ctype: &str, id: &str| {
         body.extend_from_slice(b"--");
         body.extend_from_slice(boundary.as_bytes());
         body.extend_from_slice(b"\r\nContent-Type: ");
@@ -281,7 +281,7 @@ pub fn decode(content_type: &str, body: &[u8]) -> Result<DecodedMessage, MimeErr
     };
     let mut next_delim = b"\r\n".to_vec();
     next_delim.extend_from_slice(delim);
-    let mut parts: Vec<(Vec<(String, String)>, Vec<u8>)> = Vec::new();
+    let mut parts: Vec<(Headers, Vec<u8>)> = Vec::new();
     loop {
         // After a delimiter: `--` closes, else transport padding then CRLF.
         if body[pos..].starts_with(b"--") {
@@ -289,7 +289,10 @@ pub fn decode(content_type: &str, body: &[u8]) -> Result<DecodedMessage, MimeErr
         }
         let line_end = find(body, b"\r\n", pos)
             .ok_or_else(|| MimeError::Framing("boundary line not terminated".into()))?;
-        if !body[pos..line_end].iter().all(|b| *b == b' ' || *b == b'\t') {
+        if !body[pos..line_end]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t')
+        {
             return Err(MimeError::Framing("garbage after boundary".into()));
         }
         let part_start = line_end + 2;
@@ -424,11 +427,17 @@ mod tests {
             Err(MimeError::ContentType(_))
         ));
         assert!(matches!(
-            decode("multipart/related; boundary=b", b"--b\r\nContent-ID: <a>\r\n\r\nno end"),
+            decode(
+                "multipart/related; boundary=b",
+                b"--b\r\nContent-ID: <a>\r\n\r\nno end"
+            ),
             Err(MimeError::Framing(_))
         ));
         assert!(matches!(
-            decode("multipart/related; boundary=b; start=\"<zz>\"", b"--b\r\nContent-ID: <a>\r\n\r\nx\r\n--b--"),
+            decode(
+                "multipart/related; boundary=b; start=\"<zz>\"",
+                b"--b\r\nContent-ID: <a>\r\n\r\nx\r\n--b--"
+            ),
             Err(MimeError::MissingPart(_))
         ));
     }

@@ -309,7 +309,12 @@ pub struct HttpMessage {
 
 /// Frames an envelope: MTOM when there are parts (or `force_mtom`), else
 /// plain `application/soap+xml` with the action parameter.
-pub(crate) fn frame(envelope: &Element, action: &str, parts: &[Part], force_mtom: bool) -> HttpMessage {
+pub(crate) fn frame(
+    envelope: &Element,
+    action: &str,
+    parts: &[Part],
+    force_mtom: bool,
+) -> HttpMessage {
     let xml = envelope.to_document();
     if parts.is_empty() && !force_mtom {
         return HttpMessage {

@@ -368,9 +368,11 @@ fn string_attribute(name: &str, v: &str) -> Element {
 }
 
 fn coded_attribute(name: &str, local: &str, values: &[CodedValue]) -> Element {
-    saml("Attribute")
-        .attr("Name", name)
-        .children(values.iter().map(|v| saml("AttributeValue").child(v.to_element(local))))
+    saml("Attribute").attr("Name", name).children(
+        values
+            .iter()
+            .map(|v| saml("AttributeValue").child(v.to_element(local))),
+    )
 }
 
 impl Vihf {
@@ -462,7 +464,10 @@ impl Vihf {
                 attributes::AUTHENTICATION_MODE,
                 self.mode.as_str(),
             ))
-            .child(string_attribute(attributes::STRUCTURE, a.structure.as_str()))
+            .child(string_attribute(
+                attributes::STRUCTURE,
+                a.structure.as_str(),
+            ))
             .child(string_attribute(
                 attributes::SECTOR,
                 &format!("{}^{}", a.sector, SECTOR_CODE_SYSTEM.as_str()),
@@ -496,9 +501,8 @@ impl Vihf {
                 attributes::LPS_HOMOLOGATION,
                 &self.lps.homologation_id,
             ));
-        let mut context = saml("AuthnContext").child(
-            saml("AuthnContextClassRef").text(self.mode.authn_context_class()),
-        );
+        let mut context = saml("AuthnContext")
+            .child(saml("AuthnContextClassRef").text(self.mode.authn_context_class()));
         if self.mode == AuthenticationMode::IndirecteRenforcee {
             context = context.child(saml("AuthnContextDeclRef").text("APP_BROWSER_AUTH"));
         }
@@ -667,12 +671,12 @@ pub(crate) fn verify_assertion(
         reason: mode_s.clone(),
     })?;
     let patient = match attr_values(stmt, attributes::RESOURCE_ID).first() {
-        Some(v) => Some(Ins::from_cx(v.text_content().trim()).map_err(|e| {
-            VihfError::Invalid {
+        Some(v) => Some(
+            Ins::from_cx(v.text_content().trim()).map_err(|e| VihfError::Invalid {
                 field: attributes::RESOURCE_ID,
                 reason: e.to_string(),
-            }
-        })?),
+            })?,
+        ),
         None => None,
     };
     let coded = |name: &str| -> Vec<CodedValue> {
@@ -708,9 +712,7 @@ pub(crate) fn verify_assertion(
     let issue = assertion.get_attr("IssueInstant").unwrap_or_default();
     Ok(VerifiedVihf {
         id: assertion.get_attr("ID").unwrap_or_default().to_owned(),
-        issuer: assertion
-            .child_text(SAML2_NS, "Issuer")
-            .unwrap_or_default(),
+        issuer: assertion.child_text(SAML2_NS, "Issuer").unwrap_or_default(),
         name_id,
         mode,
         version: attr_string(stmt, attributes::VERSION)?,

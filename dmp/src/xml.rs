@@ -263,7 +263,8 @@ impl Element {
 
     /// Text of the child `{ns}local`, trimmed.
     pub fn child_text(&self, ns: &str, local: &str) -> Option<String> {
-        self.first(ns, local).map(|e| e.text_content().trim().to_owned())
+        self.first(ns, local)
+            .map(|e| e.text_content().trim().to_owned())
     }
 
     /// Serializes this element (no XML declaration).
@@ -365,12 +366,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     let text = std::str::from_utf8(bytes).map_err(|_| XmlError::NotUtf8)?;
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = true;
-    let malformed = |reader: &quick_xml::Reader<&[u8]>, e: &dyn std::fmt::Display| {
-        XmlError::Malformed {
+    let malformed =
+        |reader: &quick_xml::Reader<&[u8]>, e: &dyn std::fmt::Display| XmlError::Malformed {
             position: reader.buffer_position(),
             reason: e.to_string(),
-        }
-    };
+        };
     // Stack of open elements and their scopes.
     let mut stack: Vec<(Element, Scope)> = Vec::new();
     let mut root: Option<Element> = None;
@@ -620,14 +620,7 @@ pub(crate) fn exc_c14n(
 ) -> String {
     let mut out = String::new();
     let rendered = Scope::new();
-    c14n_element(
-        el,
-        inherited,
-        &rendered,
-        inclusive_prefixes,
-        skip,
-        &mut out,
-    );
+    c14n_element(el, inherited, &rendered, inclusive_prefixes, skip, &mut out);
     out
 }
 
@@ -714,7 +707,12 @@ pub(crate) fn find_with_scope<'a>(
     ns: &str,
     local: &str,
 ) -> Option<(&'a Element, Scope)> {
-    fn walk<'a>(e: &'a Element, scope: &Scope, ns: &str, local: &str) -> Option<(&'a Element, Scope)> {
+    fn walk<'a>(
+        e: &'a Element,
+        scope: &Scope,
+        ns: &str,
+        local: &str,
+    ) -> Option<(&'a Element, Scope)> {
         if e.is(ns, local) {
             return Some((e, scope.clone()));
         }
@@ -786,7 +784,10 @@ mod tests {
     fn refuses_doctype_entities_and_unbound_prefixes() {
         let xxe = br#"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]><a>&x;</a>"#;
         assert_eq!(parse(xxe), Err(XmlError::DocType));
-        assert!(matches!(parse(b"<a>&x;</a>"), Err(XmlError::UnknownEntity(_))));
+        assert!(matches!(
+            parse(b"<a>&x;</a>"),
+            Err(XmlError::UnknownEntity(_))
+        ));
         assert!(matches!(parse(b"<p:a/>"), Err(XmlError::UnboundPrefix(_))));
         assert!(matches!(parse(b"<a></b>"), Err(XmlError::Malformed { .. })));
         assert!(matches!(parse(b"<a/><b/>"), Err(XmlError::NoRoot)));

@@ -15,7 +15,12 @@ fn part() -> impl Strategy<Value = Part> {
         prop_oneof![
             proptest::collection::vec(any::<u8>(), 0..2048),
             proptest::collection::vec(
-                prop_oneof![Just(b"\r\n--".to_vec()), Just(b"MIMEBoundary_".to_vec()), Just(b"--\r\n\r\n".to_vec()), proptest::collection::vec(any::<u8>(), 0..8)],
+                prop_oneof![
+                    Just(b"\r\n--".to_vec()),
+                    Just(b"MIMEBoundary_".to_vec()),
+                    Just(b"--\r\n\r\n".to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..8)
+                ],
                 0..64
             )
             .prop_map(|v| v.concat()),

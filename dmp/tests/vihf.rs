@@ -64,7 +64,11 @@ fn ecdsa_signer_from_test_pki_verifies_with_chain() {
     assert!(a.as_xml().contains("APP_BROWSER_AUTH"));
     let claims = verify_standalone(a.as_xml()).expect("verifies");
     assert_eq!(claims.mode, AuthenticationMode::IndirecteRenforcee);
-    assert_eq!(claims.signer_chain.len(), 2, "leaf and issuing CA in KeyInfo");
+    assert_eq!(
+        claims.signer_chain.len(),
+        2,
+        "leaf and issuing CA in KeyInfo"
+    );
 }
 
 fn sig_err(xml: &str) -> SignatureError {
@@ -98,7 +102,10 @@ fn tampering_is_detected() {
     );
     // SignedInfo changed (digest recomputed by an attacker is not enough).
     let tampered_si = xml.replace("<ds:SignatureMethod", "<ds:SignatureMethod Foo=\"x\"");
-    assert!(matches!(sig_err(&tampered_si), SignatureError::BadSignature));
+    assert!(matches!(
+        sig_err(&tampered_si),
+        SignatureError::BadSignature
+    ));
     // Signature removed.
     let start = xml.find("<ds:Signature").expect("sig");
     let end = xml.find("</ds:Signature>").expect("sig end") + "</ds:Signature>".len();

@@ -77,9 +77,14 @@ pub fn vihf(mode: AuthenticationMode) -> Vihf {
 
 /// Where tests write their outputs (`$SEGUR_TEST_OUT` or target/segur-test-out).
 pub fn test_out(sub: &str) -> PathBuf {
-    let base = std::env::var_os("SEGUR_TEST_OUT").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/segur-test-out"))
-    });
+    let base = std::env::var_os("SEGUR_TEST_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/segur-test-out"
+            ))
+        });
     let dir = base.join("dmp").join(sub);
     std::fs::create_dir_all(&dir).expect("test out dir");
     dir
