@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod dmp;
 mod output;
+mod psc;
 
 use output::CliError;
 
@@ -32,6 +33,8 @@ enum Command {
     Id(IdCommand),
     /// DMP / Mon espace santé: VIHF, feeding, search, retrieval.
     Dmp(dmp::DmpCommand),
+    /// Pro Santé Connect: discovery, desktop login, simulator.
+    Psc(psc::PscCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Dmp(cmd) => dmp::run(cmd, cli.json),
+        Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
 }
 
