@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conformance;
 mod dmp;
 mod ins;
 mod output;
@@ -36,6 +37,8 @@ enum Command {
     Id(IdCommand),
     /// DMP / Mon espace santé: VIHF, feeding, search, retrieval.
     Dmp(dmp::DmpCommand),
+    /// REM conformance: requirement catalogue, scenario runs, coverage gate.
+    Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
 }
@@ -76,6 +79,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Dmp(cmd) => dmp::run(cmd, cli.json),
+        Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
