@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conformance;
 mod ins;
 mod output;
 mod psc;
@@ -33,6 +34,8 @@ enum Command {
     Ins(ins::InsCommand),
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// REM conformance: requirement catalogue, scenario runs, coverage gate.
+    Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
 }
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
     }
