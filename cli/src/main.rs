@@ -14,6 +14,7 @@ mod conformance;
 mod ins;
 mod output;
 mod psc;
+mod ssi;
 
 use output::CliError;
 
@@ -38,6 +39,8 @@ enum Command {
     Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
+    /// Security: password policy, audit trail, certificates, backups.
+    Ssi(ssi::SsiCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +81,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Ssi(cmd) => ssi::run(cmd, cli.json),
     }
 }
 
