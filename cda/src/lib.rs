@@ -16,6 +16,8 @@
 //!   expands entities and keeps N1 bodies as zero-copy slices of the input;
 //! - [`validate`]: a native validator of the header rules with rule ids,
 //!   severities and XPath-like locations;
+//! - [`versions`]: new versions (RPLC), newer-version and duplicate detection,
+//!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
 //! - [`vocab`]: every templateId, code system and code in one place.
 //!
 //! # Design
@@ -60,6 +62,7 @@ pub mod samples;
 #[cfg(feature = "test-util")]
 pub mod test_output;
 pub mod validate;
+pub mod versions;
 pub mod vocab;
 pub mod write;
 
