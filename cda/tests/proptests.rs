@@ -27,7 +27,7 @@ fn ii() -> impl Strategy<Value = Ii> {
         .prop_map(|(root, extension, null_flavor)| Ii {
             root,
             extension,
-            null_flavor: null_flavor,
+            null_flavor,
         })
 }
 
