@@ -18,6 +18,8 @@
 //!   severities and XPath-like locations;
 //! - [`versions`]: new versions (RPLC), newer-version and duplicate detection,
 //!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
+//! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
+//!   and their ebRIM XML (shared by segur-dmp and segur-mss);
 //! - [`vocab`]: every templateId, code system and code in one place.
 //!
 //! # Design
@@ -65,6 +67,7 @@ pub mod validate;
 pub mod versions;
 pub mod vocab;
 pub mod write;
+pub mod xds;
 
 pub use body::{Body, Level, NonXmlBody, StructuredBody};
 pub use document::Document;
