@@ -16,6 +16,8 @@
 //!   expands entities and keeps N1 bodies as zero-copy slices of the input;
 //! - [`validate`]: a native validator of the header rules with rule ids,
 //!   severities and XPath-like locations;
+//! - [`render`]: native, safely escaped HTML rendering, and the
+//!   `xml-stylesheet` helper ([`document::with_stylesheet_pi`]);
 //! - [`versions`]: new versions (RPLC), newer-version and duplicate detection,
 //!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
 //! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
@@ -60,6 +62,7 @@ pub mod document;
 pub mod error;
 pub mod header;
 pub mod parse;
+pub mod render;
 pub mod samples;
 #[cfg(feature = "test-util")]
 pub mod test_output;
