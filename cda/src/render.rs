@@ -89,29 +89,29 @@ pub fn render_html(doc: &Document, options: &RenderOptions) -> String {
             o.push_str("<h2>Document</h2>\n");
             let mt = b.media_type();
             if let Some(href) = options.pdf_href.as_deref().and_then(safe_href) {
-                let _ = write!(
+                let _ = writeln!(
                     o,
-                    "<p><a href=\"{href}\">Ouvrir le document ({})</a></p>\n",
+                    "<p><a href=\"{href}\">Ouvrir le document ({})</a></p>",
                     escape_html(mt)
                 );
             } else if mt == "application/pdf" || mt.starts_with("image/") {
                 let data = base64::engine::general_purpose::STANDARD.encode(b.decode());
                 let mt_esc = escape_html(mt);
                 if mt.starts_with("image/") {
-                    let _ = write!(
+                    let _ = writeln!(
                         o,
-                        "<img alt=\"Document\" src=\"data:{mt_esc};base64,{data}\">\n"
+                        "<img alt=\"Document\" src=\"data:{mt_esc};base64,{data}\">"
                     );
                 } else {
-                    let _ = write!(
+                    let _ = writeln!(
                         o,
                         "<object class=\"pdf\" type=\"{mt_esc}\" data=\"data:{mt_esc};base64,{data}\">\
-<p><a download=\"document.pdf\" href=\"data:{mt_esc};base64,{data}\">Télécharger le PDF</a></p></object>\n"
+<p><a download=\"document.pdf\" href=\"data:{mt_esc};base64,{data}\">Télécharger le PDF</a></p></object>"
                     );
                 }
             } else {
                 let text = String::from_utf8_lossy(&b.decode()).into_owned();
-                let _ = write!(o, "<pre>{}</pre>\n", escape_html(&text));
+                let _ = writeln!(o, "<pre>{}</pre>", escape_html(&text));
             }
         }
     }
@@ -151,9 +151,9 @@ fn code_label(c: Option<&Code>) -> String {
 
 fn row(o: &mut String, label: &str, value: &str) {
     if !value.trim().is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr><th>{}</th><td>{}</td></tr>\n",
+            "<tr><th>{}</th><td>{}</td></tr>",
             escape_html(label),
             escape_html(value)
         );
@@ -161,11 +161,7 @@ fn row(o: &mut String, label: &str, value: &str) {
 }
 
 fn row_html(o: &mut String, label: &str, html: &str) {
-    let _ = write!(
-        o,
-        "<tr><th>{}</th><td>{html}</td></tr>\n",
-        escape_html(label)
-    );
+    let _ = writeln!(o, "<tr><th>{}</th><td>{html}</td></tr>", escape_html(label));
 }
 
 fn role_line(r: &RoleEntity) -> String {
@@ -295,7 +291,7 @@ fn section(o: &mut String, s: &Section, level: u8) {
         .title
         .clone()
         .unwrap_or_else(|| code_label(s.code.as_ref()));
-    let _ = write!(o, "<section><h{lvl}>{}</h{lvl}>\n", escape_html(&title));
+    let _ = writeln!(o, "<section><h{lvl}>{}</h{lvl}>", escape_html(&title));
     if let Some(t) = &s.text {
         narrative(o, t);
     }
@@ -322,15 +318,9 @@ fn narrative(o: &mut String, t: &XmlFragment) {
     let mut r = NsReader::from_str(&wrapped);
     let mut stack: Vec<&'static str> = Vec::new();
     o.push_str("<div class=\"narrative\">");
-    loop {
-        let ev = match r.read_event() {
-            Ok(ev) => ev,
-            Err(_) => {
-                // A fragment kept from a parsed document is well-formed; if
-                // not, stop here rather than emit broken markup.
-                break;
-            }
-        };
+    // A fragment kept from a parsed document is well-formed; on an error,
+    // stop rather than emit broken markup (open tags are closed below).
+    while let Ok(ev) = r.read_event() {
         match ev {
             Event::Start(e) => {
                 let (tag, extra) = open_tag(o, &e);
