@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cda;
 mod output;
 mod psc;
 
@@ -32,6 +33,8 @@ enum Command {
     Id(IdCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
+    /// CDA R2 documents: info, validate, render, sample.
+    Cda(cda::CdaCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Cda(cmd) => cda::run(cmd, cli.json),
     }
 }
 
