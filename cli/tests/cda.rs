@@ -66,7 +66,7 @@ fn official_example_info_json() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["level"], "N3");
     assert_eq!(v["code"]["code"], "SYNTH");
-    assert_eq!(v["section_codes"].as_array().unwrap().len() >= 3, true);
+    assert!(v["section_codes"].as_array().unwrap().len() >= 3);
 }
 
 #[test]
