@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cda;
 mod conformance;
 mod dmp;
 mod ins;
@@ -42,6 +43,8 @@ enum Command {
     Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
+    /// CDA R2 documents: info, validate, render, sample.
+    Cda(cda::CdaCommand),
     /// Security: password policy, audit trail, certificates, backups.
     Ssi(ssi::SsiCommand),
 }
@@ -85,6 +88,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Cda(cmd) => cda::run(cmd, cli.json),
         Command::Ssi(cmd) => ssi::run(cmd, cli.json),
     }
 }
