@@ -4,7 +4,9 @@
 //! - `segur conformance run [--requirement ID] [--theme T] [--profile P] [--scenario GLOB]
 //!   [--evidence-config FILE] [--timeout SECS] [--junit FILE] [--json-report FILE]
 //!   [--html FILE] [--evidence DIR]`
-//! - `segur conformance coverage [--from REPORT] [--evidence-config FILE] [--fail-under PCT]`
+//! - `segur conformance coverage [--requirement ID] [--theme T] [--profile P] [--from REPORT]
+//!   [--evidence-config FILE] [--fail-under PCT]` (the selection restricts the
+//!   gate's denominator, e.g. `--theme INS --fail-under 100`)
 //!
 //! Exit codes: 0 when every scenario run passed (not-applicable ones do not
 //! fail a run) or the coverage is at least `--fail-under`; 1 when a scenario
@@ -28,7 +30,7 @@ use clap::{Args, Subcommand};
 use segur_conformance::catalogue::{self, CATALOGUE};
 use segur_conformance::report::console::{self, ConsoleProgress};
 use segur_conformance::report::html::{self, HtmlOptions};
-use segur_conformance::report::{Coverage, RunReport, junit, pack};
+use segur_conformance::report::{Coverage, CoverageStatus, RunReport, junit, pack, percent};
 use segur_conformance::{
     BareHost, EvidenceConfig, Filter, Profile, Registry, Requirement, Runner, Silent, Theme,
 };
@@ -121,6 +123,9 @@ struct RunArgs {
 
 #[derive(Debug, Args)]
 struct CoverageArgs {
+    /// Gate on the selected requirements only (the run itself is not filtered).
+    #[command(flatten)]
+    selection: Selection,
     /// Read coverage from this JSON report instead of running the scenarios.
     #[arg(long, value_name = "REPORT", conflicts_with = "evidence_config")]
     from: Option<PathBuf>,
@@ -362,11 +367,39 @@ fn coverage(args: &CoverageArgs, json: bool) -> Result<(), CliError> {
         }
     };
     let c = &report.coverage;
-    output::print(json, &serde_json::to_value(c).unwrap_or_default(), || {
+    let filter = args.selection.filter();
+    let selected: Vec<_> = CATALOGUE
+        .iter()
+        .filter(|r| filter.matches_requirement(r))
+        .filter_map(|r| c.requirement(r.id))
+        .collect();
+    let total = selected.len();
+    let covered = selected
+        .iter()
+        .filter(|r| r.status == CoverageStatus::Covered)
+        .count();
+    let mut value = serde_json::to_value(c).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "selected".to_owned(),
+            serde_json::json!({
+                "total": total,
+                "covered": covered,
+                "percent": percent(covered, total),
+            }),
+        );
+    }
+    output::print(json, &value, || {
         let mut out = format!(
             "coverage: {}/{} requirements ({} %) with at least one passing scenario\n",
             c.covered, c.total, c.percent
         );
+        if !filter.is_empty() {
+            out.push_str(&format!(
+                "selected: {covered}/{total} requirements ({} %)\n",
+                percent(covered, total)
+            ));
+        }
         for (title, buckets) in [("theme", &c.themes), ("profile", &c.profiles)] {
             out.push_str(&format!("per {title}:\n"));
             for b in buckets {
@@ -379,17 +412,16 @@ fn coverage(args: &CoverageArgs, json: bool) -> Result<(), CliError> {
         out.trim_end().to_owned()
     })?;
     if let Some(threshold) = args.fail_under {
-        let exact = if c.total == 0 {
+        // Compare the exact ratio, not the rounded percentage.
+        let exact = if total == 0 {
             0.0
         } else {
-            c.covered as f64 * 100.0 / c.total as f64
+            covered as f64 * 100.0 / total as f64
         };
         if exact < threshold {
             return Err(CliError::Failed(anyhow!(
-                "coverage {} % ({}/{}) is below --fail-under {threshold} %",
-                c.percent,
-                c.covered,
-                c.total
+                "coverage {} % ({covered}/{total}) is below --fail-under {threshold} %",
+                percent(covered, total),
             )));
         }
     }

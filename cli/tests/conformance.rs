@@ -192,6 +192,43 @@ fn run_writes_every_report_and_the_pack() {
     let o = segur(&["--json", "conformance", "coverage", "--from", &from]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["covered"], 1);
+    assert_eq!(v["selected"]["total"], 129);
+    // Gate on a selection: theme SSI, 1 of its 21 requirements covered.
+    let o = segur(&[
+        "--json",
+        "conformance",
+        "coverage",
+        "--from",
+        &from,
+        "--theme",
+        "SSI",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["selected"]["total"], 21);
+    assert_eq!(v["selected"]["covered"], 1);
+    let o = segur(&[
+        "conformance",
+        "coverage",
+        "--from",
+        &from,
+        "--requirement",
+        "SC.SSI/GEN.18",
+        "--fail-under",
+        "100",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = segur(&[
+        "conformance",
+        "coverage",
+        "--from",
+        &from,
+        "--theme",
+        "INS",
+        "--fail-under",
+        "1",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("(0/10)"), "{}", stderr(&o));
     // `list --from` shows the run's status.
     let o = segur(&[
         "conformance",

@@ -458,8 +458,10 @@ impl EvidenceConfig {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        let mut config = Self::parse(&text, base, path)?;
+        let parent = path.parent().unwrap_or(Path::new("."));
+        // Absolute, so reports say exactly where a missing file was looked for.
+        let base = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
+        let mut config = Self::parse(&text, &base, path)?;
         config.source = Some(path.to_owned());
         Ok(config)
     }
@@ -611,7 +613,7 @@ impl EditorEvidenceCheck {
         match std::fs::metadata(&declared.resolved) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 check.status = EvidenceFileStatus::Missing;
-                check.message = Some(format!("{shown} does not exist"));
+                check.message = Some(format!("not found at {shown}"));
             }
             Err(e) => {
                 check.status = EvidenceFileStatus::Unreadable;
@@ -629,7 +631,7 @@ impl EditorEvidenceCheck {
                 Ok((_, 0)) => {
                     check.status = EvidenceFileStatus::Empty;
                     check.size = Some(0);
-                    check.message = Some(format!("{shown} is empty"));
+                    check.message = Some(format!("{shown} has no content"));
                 }
                 Ok((sha, size)) => {
                     check.sha256 = Some(sha);

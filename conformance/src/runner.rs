@@ -198,7 +198,11 @@ impl Runner {
             .enable_all()
             .build()
             .map_err(Error::Runtime)?;
-        Ok(runtime.block_on(self.run(observer)))
+        let outcome = runtime.block_on(self.run(observer));
+        // A host that blocked its thread past a timeout may still hold a
+        // worker: do not wait for it to give it back.
+        runtime.shutdown_timeout(Duration::from_millis(100));
+        Ok(outcome)
     }
 
     /// Runs the selected scenarios. Must be called inside a tokio runtime

@@ -4,6 +4,10 @@
 //! ```sh
 //! cargo run -p segur-ins --example datamatrix_round_trip [OUT.png]
 //! ```
+//!
+//! It also writes the qualified identity record next to the image
+//! (`OUT.png.identity.json`), the input of
+//! `segur ins datamatrix encode --identity FILE.json -o OUT.png`.
 
 use segur_ins::datamatrix::{self, Payload, PngOptions};
 use segur_ins::{
@@ -52,6 +56,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         matrix.width(),
         matrix.height()
     );
+
+    let record = format!("{out}.identity.json");
+    std::fs::write(&record, serde_json::to_vec_pretty(&identity)?)?;
+    println!("wrote {record}");
 
     let read = datamatrix::decode_image(&std::fs::read(&out)?)?;
     assert_eq!(read, payload);

@@ -154,13 +154,17 @@ fn meta_table(out: &mut String, report: &RunReport) {
             ),
         ),
     ];
+    key_value_table(out, &rows);
+}
+
+fn key_value_table(out: &mut String, rows: &[(&str, String)]) {
     out.push_str("<table class=\"meta\">\n");
     for (k, v) in rows {
         let _ = writeln!(
             out,
             "<tr><th>{}</th><td>{}</td></tr>",
             escape_markup(k),
-            escape_markup(&v)
+            escape_markup(v)
         );
     }
     out.push_str("</table>\n");
@@ -538,16 +542,8 @@ pub fn render_requirement(report: &RunReport, requirement_id: &str) -> Option<St
         ("SDK", format!("{} {}", report.sdk.name, report.sdk.version)),
         ("Run started", rfc3339(report.started_at)),
     ];
-    out.push_str("<table class=\"meta\">\n");
-    for (k, v) in rows {
-        let _ = writeln!(
-            out,
-            "<tr><th>{}</th><td>{}</td></tr>",
-            escape_markup(k),
-            escape_markup(&v)
-        );
-    }
-    out.push_str("</table>\n<p><a href=\"../../report.html\">Whole run report</a></p>\n");
+    key_value_table(&mut out, &rows);
+    out.push_str("<p><a href=\"../../report.html\">Whole run report</a></p>\n");
 
     out.push_str("<h2>Editor evidence</h2>\n");
     let before = out.len();

@@ -78,7 +78,7 @@ async fn check_declared(ctx: RunContext, requirement: &'static Requirement) -> S
                         check
                             .message
                             .as_deref()
-                            .map(|m| format!(" ({m})"))
+                            .map(|m| format!(": {m}"))
                             .unwrap_or_default()
                     ))),
                 }

@@ -188,6 +188,25 @@ fn artefacts_services_and_ids_are_per_scenario_and_deterministic() {
 }
 
 #[test]
+fn a_host_blocking_its_thread_is_timed_out() {
+    let runner = Runner::new(support::engine_registry(), Arc::new(support::BlockingHost))
+        .filter(Filter::new().scenario("engine.basic.opens-files"))
+        .default_timeout(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let outcome = run(&runner);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the run does not wait for the blocked thread ({:?})",
+        started.elapsed()
+    );
+    let s = scenario(&outcome, "engine.basic.opens-files");
+    assert_eq!(s.status, Status::Failed);
+    let f = s.failure.as_ref().expect("failure");
+    assert_eq!(f.kind, FailureKind::Timeout);
+    assert_eq!(f.step.as_deref(), Some("open patient-a"));
+}
+
+#[test]
 fn host_reset_failure_fails_the_scenario() {
     let runner = Runner::new(
         support::engine_registry(),
@@ -294,7 +313,10 @@ fn editor_evidence_scenarios() {
     assert_eq!(gen01.status, Status::Failed);
     let msg = &gen01.failure.as_ref().expect("failure").message;
     assert!(
-        msg.contains("declared evidence file dossier/missing.pdf is missing"),
+        msg.contains(&format!(
+            "declared evidence file dossier/missing.pdf is missing: not found at {}",
+            dir.path().join("dossier/missing.pdf").display()
+        )),
         "{msg}"
     );
     assert!(

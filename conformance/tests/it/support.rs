@@ -82,6 +82,33 @@ impl Host for BrokenResetHost {
     }
 }
 
+/// A faulty host whose `open` blocks its thread (a synchronous call to a
+/// national service in the UI path) instead of awaiting.
+pub struct BlockingHost;
+
+impl Host for BlockingHost {
+    fn info(&self) -> HostInfo {
+        HostInfo::new("blocking", "0")
+    }
+
+    fn patient_files(&self) -> Option<&dyn PatientFiles> {
+        Some(self)
+    }
+}
+
+impl PatientFiles for BlockingHost {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
+        Box::pin(async { Ok(vec![PatientFileRef::new("patient-a")]) })
+    }
+
+    fn open<'a>(&'a self, _file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
+        Box::pin(async {
+            std::thread::sleep(Duration::from_secs(3));
+            Ok(())
+        })
+    }
+}
+
 /// Counts the simulators started, across the whole test binary.
 pub static COUNTERS_STARTED: AtomicU32 = AtomicU32::new(0);
 
