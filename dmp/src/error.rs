@@ -24,6 +24,46 @@ pub enum Error {
     /// The service answered something this client does not understand.
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// The patient's consent record refuses the operation (checked before
+    /// any message is sent).
+    #[error("DMP {} refused by the patient's consent record: {refusal}", operation.as_str())]
+    Consent {
+        /// The refused operation.
+        operation: crate::consent::DmpOperation,
+        /// Why.
+        refusal: crate::consent::ConsentRefusal,
+    },
+    /// The local store (queue, consent, history) failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The authorisation service refused the request.
+    #[error(transparent)]
+    Habilitation(#[from] crate::patient::HabilitationRefused),
+    /// An XDS registry / repository answered Failure.
+    #[error(transparent)]
+    Registry(#[from] crate::xds::RegistryFailure),
+    /// The audit trail refused a trace (the operation is not performed
+    /// without its trace).
+    #[error("audit trail: {0}")]
+    Audit(segur_ssi::Error),
+}
+
+/// Local persistence errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("local database: {0}")]
+    Sqlite(String),
+    /// A record is missing.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A state change that does not apply.
+    #[error(transparent)]
+    Transition(#[from] crate::queue::InvalidTransition),
+    /// A stored payload could not be read back.
+    #[error("corrupt stored record: {0}")]
+    Corrupt(String),
 }
 
 /// A response that does not follow the expected message shape.
