@@ -50,6 +50,8 @@
 
 mod identity;
 mod ins;
+#[cfg(feature = "insi")]
+pub mod insi;
 pub mod names;
 mod nir;
 mod traits;
@@ -85,4 +87,8 @@ pub enum Error {
     /// Refused identity event.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// INSi teleservice error.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Insi(#[from] insi::InsiError),
 }
