@@ -30,7 +30,12 @@ fn shared() -> PathBuf {
 fn out_dir() -> PathBuf {
     let base = std::env::var_os("SEGUR_TEST_OUT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/segur-test-out")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/segur-test-out"
+            ))
+        });
     let d = base.join("insi");
     std::fs::create_dir_all(&d).expect("test output folder");
     d
@@ -116,9 +121,15 @@ async fn requests() -> Vec<(String, String)> {
     );
     let pki = segur_ssi::test_pki::TestPki::generate().expect("pki");
     let card = pki
-        .issue_personal(&"10003612545".parse().expect("rpps"), "MARTIN", "JEANNE", "Médecin")
+        .issue_personal(
+            &"10003612545".parse().expect("rpps"),
+            "MARTIN",
+            "JEANNE",
+            "Médecin",
+        )
         .expect("card");
-    let signer = SoftwareSigner::from_identity(&card.identity().expect("identity")).expect("signer");
+    let signer =
+        SoftwareSigner::from_identity(&card.identity().expect("identity")).expect("signer");
     let cps = assertion::cps_assertion(
         &signer,
         "_cps-1",
@@ -175,10 +186,22 @@ fn answers() -> Vec<(String, String)> {
         }),
     };
     vec![
-        ("answer-00-history".into(), soap::build_result(&found(&e), None)),
-        ("answer-00-bad-key".into(), soap::build_result(&found(&h), None)),
-        ("answer-01".into(), soap::build_result(&InsiOutcome::NotFound, None)),
-        ("answer-02".into(), soap::build_result(&InsiOutcome::Several, None)),
+        (
+            "answer-00-history".into(),
+            soap::build_result(&found(&e), None),
+        ),
+        (
+            "answer-00-bad-key".into(),
+            soap::build_result(&found(&h), None),
+        ),
+        (
+            "answer-01".into(),
+            soap::build_result(&InsiOutcome::NotFound, None),
+        ),
+        (
+            "answer-02".into(),
+            soap::build_result(&InsiOutcome::Several, None),
+        ),
         ("answer-fault".into(), soap::build_fault(&fault)),
     ]
 }
@@ -190,7 +213,11 @@ async fn requests_and_simulator_answers_are_schema_valid() {
     for (label, xml) in requests().await.into_iter().chain(answers()) {
         failures.extend(validate(&xmllint, &label, &xml));
     }
-    assert!(failures.is_empty(), "schema violations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "schema violations:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -204,7 +231,11 @@ fn the_validator_rejects_invalid_parts() {
     );
     let failures = validate(&xmllint, "negative-control", &bad);
     assert_eq!(failures.len(), 1, "{failures:?}");
-    assert!(failures[0].contains("Cle") || failures[0].contains("Sexe"), "{}", failures[0]);
+    assert!(
+        failures[0].contains("Cle") || failures[0].contains("Sexe"),
+        "{}",
+        failures[0]
+    );
     // A context header without its required Id fails too.
     let software = SoftwareIdentity::new("IDAM", "1", "n", "i");
     let q = Query::Vitale(VitaleQuery {
@@ -242,11 +273,17 @@ async fn cps_assertion_signature_verifies_with_xmlsec1() {
     let dir = out_dir();
     let pki = segur_ssi::test_pki::TestPki::generate().expect("pki");
     let card = pki
-        .issue_personal(&"10003612545".parse().expect("rpps"), "MARTIN", "JEANNE", "Médecin")
+        .issue_personal(
+            &"10003612545".parse().expect("rpps"),
+            "MARTIN",
+            "JEANNE",
+            "Médecin",
+        )
         .expect("card");
     let cert_pem = dir.join("cps-card.pem");
     std::fs::write(&cert_pem, card.cert_pem()).expect("write cert");
-    let signer = SoftwareSigner::from_identity(&card.identity().expect("identity")).expect("signer");
+    let signer =
+        SoftwareSigner::from_identity(&card.identity().expect("identity")).expect("signer");
     let a = assertion::cps_assertion(
         &signer,
         "_cps-xmlsec",
@@ -281,14 +318,23 @@ async fn cps_assertion_signature_verifies_with_xmlsec1() {
         let out = Command::new(&xmlsec1)
             .args(["--verify", "--pubkey-cert-pem"])
             .arg(&cert_pem)
-            .args(["--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"])
+            .args([
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+            ])
             .arg(&f)
             .output()
             .expect("xmlsec1 runs");
         out.status.success()
     };
     assert!(verify("cps-assertion.xml", &a), "standalone assertion");
-    assert!(verify("cps-envelope.xml", &envelope), "assertion inside the envelope");
+    assert!(
+        verify("cps-envelope.xml", &envelope),
+        "assertion inside the envelope"
+    );
     let tampered = a.replace("SA07", "SA08");
-    assert!(!verify("cps-assertion-tampered.xml", &tampered), "tampering must be detected");
+    assert!(
+        !verify("cps-assertion-tampered.xml", &tampered),
+        "tampering must be detected"
+    );
 }

@@ -365,24 +365,23 @@ fn transport_error(e: &reqwest::Error, timeout: Duration, attempts: u32) -> Insi
     if e.is_timeout() {
         return InsiError::Timeout { timeout, attempts };
     }
-    // TLS failures surface as connect errors whose source chain holds a rustls error.
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    let mut tls = false;
-    while let Some(s) = source {
-        if s.downcast_ref::<rustls::Error>().is_some() {
-            tls = true;
-            break;
+    // TLS failures surface as connect errors whose source chain holds a
+    // rustls error, possibly wrapped in (nested) io::Errors.
+    fn holds_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+        if e.downcast_ref::<rustls::Error>().is_some() {
+            return true;
         }
-        let io_tls = s
+        if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
-        if io_tls {
-            tls = true;
-            break;
+        {
+            if holds_rustls(inner) {
+                return true;
+            }
         }
-        source = s.source();
+        e.source().is_some_and(holds_rustls)
     }
+    let tls = holds_rustls(e);
     let mut message = e.to_string();
     let mut s = std::error::Error::source(e);
     while let Some(inner) = s {
