@@ -48,6 +48,7 @@
 //! # Ok::<(), NirError>(())
 //! ```
 
+pub mod datamatrix;
 mod identity;
 mod ins;
 #[cfg(feature = "insi")]
@@ -91,4 +92,7 @@ pub enum Error {
     #[cfg(feature = "insi")]
     #[error(transparent)]
     Insi(#[from] insi::InsiError),
+    /// Invalid datamatrix payload or image.
+    #[error(transparent)]
+    Datamatrix(datamatrix::DatamatrixError),
 }

@@ -89,6 +89,30 @@ fn without_query(url: &Url) -> String {
     u.to_string()
 }
 
+/// Fetches and checks the discovery document of `environment` (no client
+/// credentials needed). [`PscClient`] caches it; this is for tools.
+pub async fn discover(
+    environment: &Environment,
+    shell: &HttpShell,
+) -> Result<ProviderMetadata, Error> {
+    let issuer = environment.issuer();
+    let resp = shell
+        .send(HttpRequest {
+            method: HttpMethod::Get,
+            url: environment.discovery_url()?,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: Vec::new(),
+        })
+        .await?;
+    if resp.status != 200 {
+        return Err(Error::invalid_response(
+            "discovery",
+            format!("HTTP status {}", resp.status),
+        ));
+    }
+    ProviderMetadata::parse(&resp.body, &issuer)
+}
+
 /// Builder of [`PscClient`].
 #[derive(Debug)]
 pub struct PscClientBuilder {
@@ -107,6 +131,22 @@ impl PscClientBuilder {
     pub fn tls_config(mut self, tls: rustls::ClientConfig) -> Self {
         self.tls = Some(tls);
         self
+    }
+
+    /// TLS from segur-ssi: the explicit trust store (IGC-Santé roots, or the
+    /// test PKI's) and, for `tls_client_auth`, the structure's certificate
+    /// (e.g. `Identity::from_pkcs12_file(path, password)`).
+    pub fn ssi_tls(
+        self,
+        trust: segur_ssi::tls::TrustStore,
+        identity: Option<segur_ssi::tls::Identity>,
+    ) -> Result<Self, Error> {
+        let mut b = segur_ssi::tls::ClientTlsBuilder::new(trust);
+        if let Some(id) = identity {
+            b = b.with_identity(id);
+        }
+        let config = b.build().map_err(|e| Error::Config(format!("TLS: {e}")))?;
+        Ok(self.tls_config(config))
     }
 
     /// The clock (default: system clock).
@@ -242,16 +282,7 @@ impl PscClient {
     }
 
     async fn load_provider(&self) -> Result<CachedProvider, Error> {
-        let issuer = self.environment.issuer();
-        let url = self.environment.discovery_url()?;
-        let resp = self.get(url).await?;
-        if resp.status != 200 {
-            return Err(Error::invalid_response(
-                "discovery",
-                format!("HTTP status {}", resp.status),
-            ));
-        }
-        let metadata = ProviderMetadata::parse(&resp.body, &issuer)?;
+        let metadata = discover(&self.environment, &self.shell).await?;
         let jwks = self.fetch_jwks(&metadata).await?;
         let mut verifier =
             IdTokenVerifier::new(metadata.issuer.clone(), self.client.client_id.clone(), jwks)

@@ -21,10 +21,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::IncomingStream;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
@@ -137,6 +139,12 @@ impl TestProfessional {
 pub enum SimClientAuth {
     /// `client_secret_basic` with this secret.
     SecretBasic(String),
+    /// `tls_client_auth` (RFC 8705): the client certificate's subject DN
+    /// must be this one (as read by `segur_ssi::cert`).
+    TlsClientAuth {
+        /// Expected subject DN.
+        subject_dn: String,
+    },
 }
 
 /// A client registered at the simulator.
@@ -154,6 +162,21 @@ pub struct SimClient {
 }
 
 impl SimClient {
+    /// A `tls_client_auth` client identified by its certificate (DER), e.g. an
+    /// organisation certificate of `segur_ssi::test_pki`.
+    pub fn tls_client_auth(client_id: &str, certificate_der: &[u8]) -> Result<Self, Error> {
+        let cert = segur_ssi::cert::IgcSanteCertificate::from_der(certificate_der)
+            .map_err(|e| Error::Config(format!("simulator: client certificate: {e}")))?;
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            auth: SimClientAuth::TlsClientAuth {
+                subject_dn: cert.subject().to_owned(),
+            },
+            redirect_uris: Vec::new(),
+            loopback_any_port: true,
+        })
+    }
+
     /// A `client_secret_basic` client allowing loopback redirects on any port.
     pub fn secret_basic(client_id: &str, secret: &str) -> Self {
         Self {
@@ -216,6 +239,9 @@ pub struct SimTokenInfo {
     pub audience: String,
     /// Expiry.
     pub expires_at: OffsetDateTime,
+    /// RFC 8705 binding: `x5t#S256` of the client certificate the token was
+    /// issued over, which the resource server must see again.
+    pub cnf_x5t_s256: Option<String>,
 }
 
 /// Builder of [`PscSimulator`].
@@ -231,9 +257,19 @@ pub struct PscSimulatorBuilder {
     exchanged_token_lifetime: Duration,
     ciba_interval: i64,
     ciba_expires_in: i64,
+    mtls: Option<rustls::ServerConfig>,
 }
 
 impl PscSimulatorBuilder {
+    /// Also serves the token, CIBA, userinfo, introspection and revocation
+    /// endpoints over HTTPS with this server configuration (ask for client
+    /// certificates: `segur_ssi::test_pki::TestPki::server_config(&server, true)`),
+    /// advertised as RFC 8705 `mtls_endpoint_aliases`.
+    pub fn mtls(mut self, config: rustls::ServerConfig) -> Self {
+        self.mtls = Some(config);
+        self
+    }
+
     /// Registers a client.
     pub fn client(mut self, client: SimClient) -> Self {
         self.clients.push(client);
@@ -288,6 +324,18 @@ impl PscSimulatorBuilder {
             .await
             .map_err(io)?;
         let auth_addr = auth_listener.local_addr().map_err(io)?;
+        let mtls_listener = match &self.mtls {
+            Some(_) => Some(
+                tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .map_err(io)?,
+            ),
+            None => None,
+        };
+        let mtls_base = match &mtls_listener {
+            Some(l) => Some(format!("https://{}{REALM}", l.local_addr().map_err(io)?)),
+            None => None,
+        };
         let wallet_addr = wallet_listener.local_addr().map_err(io)?;
         let key = match &self.signing {
             SimSigning::Es256 | SimSigning::Hs256 => {
@@ -306,6 +354,7 @@ impl PscSimulatorBuilder {
         let inner = Arc::new(Inner {
             issuer: format!("http://{auth_addr}{REALM}"),
             wallet: format!("http://{wallet_addr}"),
+            mtls_base,
             clock: self.clock,
             hs256: matches!(self.signing, SimSigning::Hs256),
             userinfo_format: self.userinfo_format,
@@ -321,27 +370,43 @@ impl PscSimulatorBuilder {
                 ..SimState::default()
             }),
         });
-        let auth_router = Router::new()
+        let endpoints = || {
+            Router::new()
+                .route(&format!("{OIDC}/token"), post(token))
+                .route(&format!("{OIDC}/userinfo"), get(userinfo).post(userinfo))
+                .route(&format!("{OIDC}/ext/ciba/auth"), post(ciba_auth))
+                .route(&format!("{OIDC}/token/introspect"), post(introspect))
+                .route(&format!("{OIDC}/revoke"), post(revoke))
+        };
+        let mut tasks = Vec::new();
+        if let (Some(listener), Some(config)) = (mtls_listener, self.mtls) {
+            let router = endpoints().with_state(inner.clone());
+            let listener = MtlsListener {
+                tcp: listener,
+                acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+            };
+            tasks.push(tokio::spawn(async move {
+                let _ = axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<PeerCert>(),
+                )
+                .await;
+            }));
+        }
+        let auth_router = endpoints()
             .route(&format!("{REALM}{PSC_DISCOVERY_PATH}"), get(discovery))
             .route(&format!("{OIDC}/certs"), get(jwks))
-            .route(&format!("{OIDC}/token"), post(token))
-            .route(&format!("{OIDC}/userinfo"), get(userinfo).post(userinfo))
             .route(&format!("{OIDC}/logout"), get(logout))
-            .route(&format!("{OIDC}/ext/ciba/auth"), post(ciba_auth))
-            .route(&format!("{OIDC}/token/introspect"), post(introspect))
-            .route(&format!("{OIDC}/revoke"), post(revoke))
             .with_state(inner.clone());
         let wallet_router = Router::new()
             .route("/auth", get(authorize))
             .with_state(inner.clone());
-        let tasks = vec![
-            tokio::spawn(async move {
-                let _ = axum::serve(auth_listener, auth_router).await;
-            }),
-            tokio::spawn(async move {
-                let _ = axum::serve(wallet_listener, wallet_router).await;
-            }),
-        ];
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(auth_listener, auth_router).await;
+        }));
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(wallet_listener, wallet_router).await;
+        }));
         Ok(PscSimulator {
             inner,
             auth_addr,
@@ -383,6 +448,7 @@ impl PscSimulator {
             exchanged_token_lifetime: Duration::minutes(10),
             ciba_interval: 1,
             ciba_expires_in: 120,
+            mtls: None,
         }
     }
 
@@ -479,6 +545,7 @@ impl PscSimulator {
 struct Inner {
     issuer: String,
     wallet: String,
+    mtls_base: Option<String>,
     clock: SharedClock,
     hs256: bool,
     userinfo_format: UserInfoFormat,
@@ -561,8 +628,77 @@ fn form(body: &Bytes) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Authenticates the client (HTTP Basic, RFC 6749 §2.3.1 encoding).
-fn authenticate(st: &SimState, headers: &HeaderMap) -> Result<String, Box<Response>> {
+/// The client certificate of an mTLS connection (DER), if any.
+#[derive(Debug, Clone, Default)]
+struct PeerCert(Option<Vec<u8>>);
+
+impl PeerCert {
+    fn x5t_s256(&self) -> Option<String> {
+        self.0.as_ref().map(|der| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(ring::digest::digest(&ring::digest::SHA256, der))
+        })
+    }
+}
+
+type Peer = Option<Extension<ConnectInfo<PeerCert>>>;
+
+fn peer(p: Peer) -> PeerCert {
+    p.map(|Extension(ConnectInfo(c))| c).unwrap_or_default()
+}
+
+/// An HTTPS listener asking for client certificates; a failed handshake
+/// drops that connection only.
+struct MtlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for MtlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = PeerCert;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, _)) = self.tcp.accept().await else {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            };
+            let handshake = self.acceptor.accept(tcp);
+            if let Ok(Ok(tls)) =
+                tokio::time::timeout(std::time::Duration::from_secs(5), handshake).await
+            {
+                let cert = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| c.to_vec());
+                return (tls, PeerCert(cert));
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(PeerCert(None))
+    }
+}
+
+impl Connected<IncomingStream<'_, MtlsListener>> for PeerCert {
+    fn connect_info(stream: IncomingStream<'_, MtlsListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+/// Authenticates the client: HTTP Basic (RFC 6749 §2.3.1 encoding), or
+/// `tls_client_auth` with `client_id` in the body and the registered
+/// certificate subject on the TLS connection.
+fn authenticate(
+    st: &SimState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    peer: &PeerCert,
+) -> Result<String, Box<Response>> {
     let unauthorized = || {
         Box::new(oauth_err(
             StatusCode::UNAUTHORIZED,
@@ -570,11 +706,28 @@ fn authenticate(st: &SimState, headers: &HeaderMap) -> Result<String, Box<Respon
             "client authentication failed",
         ))
     };
-    let value = headers
+    let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .ok_or_else(unauthorized)?;
+        .and_then(|v| v.strip_prefix("Basic "));
+    let Some(value) = basic else {
+        let id = form.get("client_id").ok_or_else(unauthorized)?;
+        let client = st
+            .clients
+            .iter()
+            .find(|c| c.client_id == *id)
+            .ok_or_else(unauthorized)?;
+        let SimClientAuth::TlsClientAuth { subject_dn } = &client.auth else {
+            return Err(unauthorized());
+        };
+        let der = peer.0.as_ref().ok_or_else(unauthorized)?;
+        let cert =
+            segur_ssi::cert::IgcSanteCertificate::from_der(der).map_err(|_| unauthorized())?;
+        if cert.subject() != subject_dn {
+            return Err(unauthorized());
+        }
+        return Ok(id.clone());
+    };
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(value.trim())
         .map_err(|_| unauthorized())?;
@@ -598,13 +751,13 @@ fn authenticate(st: &SimState, headers: &HeaderMap) -> Result<String, Box<Respon
         {
             Ok(id)
         }
-        SimClientAuth::SecretBasic(_) => Err(unauthorized()),
+        _ => Err(unauthorized()),
     }
 }
 
 async fn discovery(State(s): State<Arc<Inner>>) -> Response {
     let base = format!("{}/protocol/openid-connect", s.issuer);
-    axum::Json(json!({
+    let mut doc = json!({
         "issuer": s.issuer,
         "authorization_endpoint": format!("{}/auth", s.wallet),
         "token_endpoint": format!("{base}/token"),
@@ -623,8 +776,18 @@ async fn discovery(State(s): State<Arc<Inner>>) -> Response {
         "backchannel_token_delivery_modes_supported": ["poll"],
         "authorization_response_iss_parameter_supported": true,
         "tls_client_certificate_bound_access_tokens": true
-    }))
-    .into_response()
+    });
+    if let Some(m) = &s.mtls_base {
+        let mb = format!("{m}/protocol/openid-connect");
+        doc["mtls_endpoint_aliases"] = json!({
+            "token_endpoint": format!("{mb}/token"),
+            "userinfo_endpoint": format!("{mb}/userinfo"),
+            "introspection_endpoint": format!("{mb}/token/introspect"),
+            "revocation_endpoint": format!("{mb}/revoke"),
+            "backchannel_authentication_endpoint": format!("{mb}/ext/ciba/auth"),
+        });
+    }
+    axum::Json(doc).into_response()
 }
 
 async fn jwks(State(s): State<Arc<Inner>>) -> Response {
@@ -732,6 +895,7 @@ fn issue_tokens(
     client_id: &str,
     prof: usize,
     nonce: Option<&str>,
+    cnf: Option<String>,
 ) -> (Value, String) {
     let now = s.clock.now();
     let p = st.professionals[prof].clone();
@@ -746,6 +910,7 @@ fn issue_tokens(
             scope: "openid scope_all".into(),
             audience: "psc".into(),
             expires_at: now + s.access_token_lifetime,
+            cnf_x5t_s256: cnf,
         },
     );
     st.refresh.insert(
@@ -785,8 +950,9 @@ fn sign(s: &Inner, st: &SimState, client_id: &str, claims: &Value) -> String {
             .clients
             .iter()
             .find(|c| c.client_id == client_id)
-            .map(|c| match &c.auth {
-                SimClientAuth::SecretBasic(sec) => sec.as_bytes().to_vec(),
+            .and_then(|c| match &c.auth {
+                SimClientAuth::SecretBasic(sec) => Some(sec.as_bytes().to_vec()),
+                SimClientAuth::TlsClientAuth { .. } => None,
             })
             .unwrap_or_default();
         SigningKey::Hs256(secret)
@@ -805,11 +971,12 @@ fn token_ok(v: Value) -> Response {
         .into_response()
 }
 
-async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(State(s): State<Arc<Inner>>, p: Peer, headers: HeaderMap, body: Bytes) -> Response {
+    let peer = peer(p);
     let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let mut st = s.lock();
-    let client_id = match authenticate(&st, &headers) {
+    let client_id = match authenticate(&st, &headers, &f, &peer) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -852,7 +1019,8 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> 
                 );
             }
             let (prof, nonce) = (grant.prof, grant.nonce.clone());
-            let (body, access) = issue_tokens(&s, &mut st, &client_id, prof, Some(&nonce));
+            let (body, access) =
+                issue_tokens(&s, &mut st, &client_id, prof, Some(&nonce), peer.x5t_s256());
             if let Some(g) = st.codes.get_mut(get("code")) {
                 g.issued_tokens.push(access);
             }
@@ -873,7 +1041,7 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> 
                     "Token is not active",
                 );
             }
-            token_ok(issue_tokens(&s, &mut st, &client_id, grant.prof, None).0)
+            token_ok(issue_tokens(&s, &mut st, &client_id, grant.prof, None, peer.x5t_s256()).0)
         }
         crate::ciba::GRANT_CIBA => {
             let Some(grant) = st.ciba.get_mut(get("auth_req_id")) else {
@@ -926,7 +1094,7 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> 
                 CibaOutcome::Approve => {
                     grant.done = true;
                     let prof = grant.prof;
-                    token_ok(issue_tokens(&s, &mut st, &client_id, prof, None).0)
+                    token_ok(issue_tokens(&s, &mut st, &client_id, prof, None, peer.x5t_s256()).0)
                 }
             }
         }
@@ -963,6 +1131,7 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> 
                     client_id: client_id.clone(),
                     scope: get("scope").to_owned(),
                     expires_at: now + s.exchanged_token_lifetime,
+                    cnf_x5t_s256: peer.x5t_s256(),
                     ..subject
                 },
             );
@@ -981,7 +1150,8 @@ async fn token(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
-async fn userinfo(State(s): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+async fn userinfo(State(s): State<Arc<Inner>>, p: Peer, headers: HeaderMap) -> Response {
+    let peer = peer(p);
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -1006,6 +1176,14 @@ async fn userinfo(State(s): State<Arc<Inner>>, headers: HeaderMap) -> Response {
         );
         return r;
     };
+    if info.cnf_x5t_s256.is_some() && info.cnf_x5t_s256 != peer.x5t_s256() {
+        // RFC 8705 §3: a certificate-bound token needs the same certificate.
+        return oauth_err(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "certificate binding mismatch",
+        );
+    }
     let Some(p) = st.professionals.iter().find(|p| p.sub == info.sub) else {
         return oauth_err(StatusCode::UNAUTHORIZED, "invalid_token", "unknown subject");
     };
@@ -1032,8 +1210,9 @@ async fn logout(State(s): State<Arc<Inner>>, Query(q): Query<HashMap<String, Str
         let secret = q
             .get("client_id")
             .and_then(|id| st.clients.iter().find(|c| c.client_id == *id))
-            .map(|c| match &c.auth {
-                SimClientAuth::SecretBasic(sec) => crate::ClientSecret::new(sec.clone()),
+            .and_then(|c| match &c.auth {
+                SimClientAuth::SecretBasic(sec) => Some(crate::ClientSecret::new(sec.clone())),
+                SimClientAuth::TlsClientAuth { .. } => None,
             });
         jws.verify(
             &[
@@ -1070,11 +1249,17 @@ async fn logout(State(s): State<Arc<Inner>>, Query(q): Query<HashMap<String, Str
     }
 }
 
-async fn ciba_auth(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ciba_auth(
+    State(s): State<Arc<Inner>>,
+    p: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer(p);
     let f = form(&body);
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let mut st = s.lock();
-    let client_id = match authenticate(&st, &headers) {
+    let client_id = match authenticate(&st, &headers, &f, &peer) {
         Ok(c) => c,
         Err(r) => return *r,
     };
@@ -1128,10 +1313,16 @@ async fn ciba_auth(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes)
     )
 }
 
-async fn introspect(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn introspect(
+    State(s): State<Arc<Inner>>,
+    p: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let peer = peer(p);
     let f = form(&body);
     let st = s.lock();
-    if let Err(r) = authenticate(&st, &headers) {
+    if let Err(r) = authenticate(&st, &headers, &f, &peer) {
         return *r;
     }
     let now = s.clock.now();
@@ -1141,16 +1332,18 @@ async fn introspect(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes
             "active": true, "sub": i.sub, "client_id": i.client_id, "scope": i.scope,
             "aud": i.audience, "exp": i.expires_at.unix_timestamp(), "iss": s.issuer,
             "token_type": "Bearer", "SubjectNameID": i.national_id.as_str(),
+            "cnf": i.cnf_x5t_s256.as_ref().map(|t| json!({"x5t#S256": t})),
         }))
         .into_response(),
         None => axum::Json(json!({"active": false})).into_response(),
     }
 }
 
-async fn revoke(State(s): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(State(s): State<Arc<Inner>>, p: Peer, headers: HeaderMap, body: Bytes) -> Response {
+    let peer = peer(p);
     let f = form(&body);
     let mut st = s.lock();
-    if let Err(r) = authenticate(&st, &headers) {
+    if let Err(r) = authenticate(&st, &headers, &f, &peer) {
         return *r;
     }
     let token = f.get("token").cloned().unwrap_or_default();

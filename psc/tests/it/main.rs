@@ -2,6 +2,7 @@
 
 mod auth_code;
 mod ciba;
+mod mtls;
 mod session;
 
 use std::sync::Arc;
