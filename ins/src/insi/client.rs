@@ -27,6 +27,8 @@ pub const QUALIF_CPX_ENDPOINT: &str = "https://qualiflps.services-ps.ameli.fr:44
 /// How the client authenticates to INSi.
 #[derive(Clone)]
 #[non_exhaustive]
+// Built once per client: the size of the certificate variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum InsiAuth {
     /// Mutual TLS with the structure's IGC-Santé organisation ("server")
     /// certificate, from a PKCS#12 file. INSi requires its common name to be

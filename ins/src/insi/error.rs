@@ -220,7 +220,7 @@ pub enum InsiError {
     Query(#[from] QueryError),
     /// INSi returned a SOAP fault.
     #[error("INSi: {0}")]
-    Fault(SoapFault),
+    Fault(Box<SoapFault>),
     /// An HTTP error without a SOAP fault.
     #[error("INSi: HTTP status {status}{}", if .excerpt.is_empty() { String::new() } else { format!(": {}", .excerpt) })]
     HttpStatus {
@@ -289,7 +289,7 @@ impl InsiError {
     /// The SOAP fault, if INSi returned one.
     pub fn fault(&self) -> Option<&SoapFault> {
         match self {
-            Self::Fault(f) => Some(f),
+            Self::Fault(f) => Some(f.as_ref()),
             _ => None,
         }
     }
@@ -299,11 +299,16 @@ impl InsiError {
         match self {
             Self::Query(q) => q.explanation(),
             Self::Fault(f) => f.explanation(),
-            Self::HttpStatus { status, .. } if matches!(status, 401 | 403) => {
+            Self::HttpStatus {
+                status: 401 | 403, ..
+            } => {
                 "Le téléservice INSi a refusé l'authentification. Vérifiez que la carte CPS \
                  est insérée ou reconnectez-vous à Pro Santé Connect, puis relancez la recherche."
             }
-            Self::HttpStatus { status, .. } if matches!(status, 429 | 502 | 503 | 504) => {
+            Self::HttpStatus {
+                status: 429 | 502 | 503 | 504,
+                ..
+            } => {
                 "Le téléservice INSi est momentanément indisponible. Poursuivez la prise en \
                  charge avec l'identité provisoire ; la recherche sera relancée à la prochaine \
                  ouverture du dossier, ou relancez-la dans quelques minutes."
@@ -409,6 +414,6 @@ mod tests {
             }),
         };
         assert!(fault.explanation().contains("CNDA"));
-        assert!(!InsiError::Fault(fault).is_transient());
+        assert!(!InsiError::Fault(Box::new(fault)).is_transient());
     }
 }

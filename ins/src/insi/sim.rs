@@ -843,7 +843,7 @@ fn check_request(
     }
 }
 
-fn answer_from_base(state: &State, req: &ParsedRequest) -> Result<InsiOutcome, SoapFault> {
+fn answer_from_base(state: &State, req: &ParsedRequest) -> Result<InsiOutcome, Box<SoapFault>> {
     let ids = lock(&state.identities);
     let mid = req.message_id.clone();
     let matches: Vec<&SimIdentity> = match &req.query {
@@ -855,13 +855,16 @@ fn answer_from_base(state: &State, req: &ParsedRequest) -> Result<InsiOutcome, S
             birth_place,
         } => {
             let (Some(family), Some(sex), Some(date)) = (birth_family_name, sex, birth_date) else {
-                return Err(fault_invalid(
+                return Err(Box::new(fault_invalid(
                     mid,
                     "NomNaissance, Sexe et DateNaissance sont obligatoires".into(),
-                ));
+                )));
             };
             if given_names.is_empty() {
-                return Err(fault_invalid(mid, "Prenom est obligatoire".into()));
+                return Err(Box::new(fault_invalid(
+                    mid,
+                    "Prenom est obligatoire".into(),
+                )));
             }
             ids.iter()
                 .filter(|i| {
@@ -901,11 +904,11 @@ fn answer_from_base(state: &State, req: &ParsedRequest) -> Result<InsiOutcome, S
                         .collect(),
                     _ if individual.is_some() => Vec::new(),
                     _ => {
-                        return Err(fault_invalid(
+                        return Err(Box::new(fault_invalid(
                             mid,
                             "MatriculeIndividu, ou MatriculeOD et DateNaissance, sont obligatoires"
                                 .into(),
-                        ));
+                        )));
                     }
                 }
             }
@@ -918,15 +921,17 @@ fn answer_from_base(state: &State, req: &ParsedRequest) -> Result<InsiOutcome, S
     })
 }
 
+type Responding<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (Response<Full<Bytes>>, SimAnswer)> + Send + 'a>,
+>;
+
 fn respond<'a>(
     state: &'a State,
     headers: &'a [(String, String)],
     client_cn: Option<&'a str>,
     parsed: &'a Result<ParsedRequest, String>,
     behaviour: SimBehaviour,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = (Response<Full<Bytes>>, SimAnswer)> + Send + 'a>,
-> {
+) -> Responding<'a> {
     Box::pin(async move {
         match behaviour {
             SimBehaviour::Delay(d, inner) => {

@@ -455,7 +455,7 @@ pub fn parse_response(status: u16, body: &[u8]) -> Result<InsiResponse, InsiErro
         }
     };
     if child.is(NS_SOAP12, "Fault") {
-        return Err(InsiError::Fault(parse_fault(child)));
+        return Err(InsiError::Fault(Box::new(parse_fault(child))));
     }
     if !ok_status {
         return Err(InsiError::HttpStatus {
