@@ -213,25 +213,36 @@ pub fn actor_named(name_id: &str, display: &str) -> VihfActor {
         .with_role(Role::savoir_faire("SM26", "Qualifié en médecine générale"))
 }
 
-/// A client for the simulator acting as `actor` in `mode`.
+/// A client builder for `base_url` acting as `actor` in `mode`, signing
+/// with `signer`.
+pub fn builder_with(
+    base_url: &str,
+    actor: VihfActor,
+    mode: AuthenticationMode,
+    local: &Local,
+    signer: XmlSigner,
+) -> segur_dmp::client::DmpClientBuilder {
+    let signer = Arc::new(signer);
+    let claims = Vihf::new(actor, lps(), mode, time::OffsetDateTime::now_utc());
+    DmpClient::builder(
+        base_url,
+        Arc::new(SignedVihfSource::new(claims, signer.clone())),
+        signer,
+        local.services.clone(),
+        context(),
+    )
+}
+
+/// A client for the simulator acting as `actor` in `mode` (RSA signer).
 pub fn client(
     sim: &DmpSimulator,
     actor: VihfActor,
     mode: AuthenticationMode,
     local: &Local,
 ) -> DmpClient {
-    let (signer, _) = rsa_signer();
-    let signer = Arc::new(signer);
-    let claims = Vihf::new(actor, lps(), mode, time::OffsetDateTime::now_utc());
-    DmpClient::builder(
-        &sim.base_url(),
-        Arc::new(SignedVihfSource::new(claims, signer.clone())),
-        signer,
-        local.services.clone(),
-        context(),
-    )
-    .build()
-    .expect("client")
+    builder_with(&sim.base_url(), actor, mode, local, rsa_signer().0)
+        .build()
+        .expect("client")
 }
 
 /// Records that the patient was informed and did not object.
