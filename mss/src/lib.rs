@@ -1,6 +1,15 @@
-//! MSSanté secure messaging.
+//! MSSanté secure messaging for Ségur practice software.
 //!
-//! This crate will hold the IMAP/SMTP client, mailbox autoconfiguration, XDM
-//! packaging, the X-MSS message conventions, Mon espace santé patient
-//! mailboxes, reception and patient matching, the Annuaire Santé client, and an
-//! operator simulator behind the `sim` feature.
+//! Work in progress: see the module list.
+
+mod address;
+mod error;
+pub mod imap;
+pub mod sasl;
+pub mod smtp;
+
+pub use address::{MailAddress, MailboxKind, PATIENT_DOMAIN};
+pub use error::{
+    AddressError, AnnuaireError, AuthError, AutoconfigError, BounceReason, ConnectionError,
+    DeliveryError, Error, MessageError, Protocol, ProtocolError, ReceptionError, Result, XdmError,
+};

@@ -1,0 +1,3 @@
+//! IMAP: the sans-IO [`proto`] core and the tokio client.
+
+pub mod proto;

@@ -1,0 +1,3 @@
+//! SMTP submission: the sans-IO [`proto`] core and the tokio client.
+
+pub mod proto;
