@@ -77,6 +77,13 @@ impl Error {
             _ => false,
         }
     }
+
+    pub(crate) fn invalid_response(endpoint: &'static str, detail: impl Into<String>) -> Self {
+        Self::InvalidResponse {
+            endpoint,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// OAuth 2.0 / OpenID Connect / CIBA error codes (unknown codes kept).

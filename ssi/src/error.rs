@@ -19,6 +19,24 @@ pub enum Error {
     /// A TLS configuration could not be built.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// An antivirus scan failed or found malware.
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    /// The SQLite store failed.
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A store holds data this version cannot read (corruption or tampering
+    /// outside the hash chain).
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+    /// A value given by the caller is invalid.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was given.
+        what: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
     /// A file given by the host could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -174,4 +192,46 @@ pub enum TlsError {
     /// The client-certificate verifier could not be built.
     #[error("cannot build the client-certificate verifier: {0}")]
     Verifier(String),
+}
+
+/// Antivirus failures. Callers must treat every one of them as "do not
+/// integrate the file" (fail closed).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// Malware found ([`crate::antivirus::require_clean`]).
+    #[error("malware found: {signature}")]
+    Infected {
+        /// Signature name reported by the scanner.
+        signature: String,
+    },
+    /// The file is larger than the scanner accepts.
+    #[error("file of {size} bytes exceeds the scan limit of {max} bytes")]
+    TooLarge {
+        /// Size of the data.
+        size: u64,
+        /// Configured limit.
+        max: u64,
+    },
+    /// The scanner did not answer in time.
+    #[error("antivirus timeout during {during}")]
+    Timeout {
+        /// Phase (`"connect"`, `"scan"`).
+        during: &'static str,
+    },
+    /// The scanner could not be reached or the connection failed.
+    #[error("antivirus connection to {address} failed: {source}")]
+    Connection {
+        /// Address.
+        address: String,
+        /// OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The scanner reported an error (size limit, database problem…).
+    #[error("antivirus error: {0}")]
+    Daemon(String),
+    /// The reply could not be understood.
+    #[error("unexpected antivirus reply: {0:?}")]
+    Protocol(String),
 }

@@ -18,6 +18,8 @@
 //! assert_eq!(policy.min_rsa_bits, 2048);
 //! ```
 
+pub mod antivirus;
+pub mod audit;
 pub mod cert;
 mod error;
 pub mod policy;
@@ -25,4 +27,4 @@ pub mod policy;
 pub mod test_pki;
 pub mod tls;
 
-pub use error::{CertificateError, Error, PolicyViolation, Result, TlsError};
+pub use error::{CertificateError, Error, PolicyViolation, Result, ScanError, TlsError};

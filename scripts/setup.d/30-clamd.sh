@@ -1,0 +1,69 @@
+# Sourced by scripts/test-all: starts a throwaway clamd on loopback for the
+# segur-ssi antivirus integration test, with a signature database written here
+# (no signature download is possible on CI), and exports:
+#   SEGUR_CLAMD          tcp://127.0.0.1:PORT  (the opt-in switch)
+#   SEGUR_CLAMD_SOCKET   unix socket path
+#   SEGUR_CLAMD_DB_DIR   signature folder (the test adds its own signature and RELOADs)
+#   SEGUR_CLAMD_STREAM_MAX  clamd's StreamMaxLength in bytes
+# Needs root (apt); uses only files under $CARGO_TARGET_DIR/segur-clamd.
+apt_install clamav-daemon
+SEGUR_CLAMD_DIR="$CARGO_TARGET_DIR/segur-clamd"
+SEGUR_CLAMD_PORT="${SEGUR_CLAMD_PORT:-13331}"
+# A clamd left by an earlier run of this script (same folder): stop it first.
+if [ -f "$SEGUR_CLAMD_DIR/clamd.pid" ]; then
+  segur_old_pid=$(cat "$SEGUR_CLAMD_DIR/clamd.pid")
+  if grep -q clamd "/proc/$segur_old_pid/cmdline" 2>/dev/null; then
+    as_root kill "$segur_old_pid" || true
+    for _ in $(seq 1 50); do [ -d "/proc/$segur_old_pid" ] || break; sleep 0.1; done
+  fi
+fi
+rm -rf "$SEGUR_CLAMD_DIR"
+mkdir -p "$SEGUR_CLAMD_DIR/db"
+# EICAR test string, as a hash signature (exact file) and a body signature
+# (embedded in a larger file).
+printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' > "$SEGUR_CLAMD_DIR/eicar.com"
+eicar_md5=$(md5sum "$SEGUR_CLAMD_DIR/eicar.com" | cut -d' ' -f1)
+eicar_hex=$(od -An -tx1 -v "$SEGUR_CLAMD_DIR/eicar.com" | tr -d ' \n')
+echo "$eicar_md5:68:SegurTest.EICAR-HDB" > "$SEGUR_CLAMD_DIR/db/segur-test.hdb"
+echo "SegurTest.EICAR-NDB:0:*:$eicar_hex" > "$SEGUR_CLAMD_DIR/db/segur-test.ndb"
+# clamd drops privileges to the user it is told to; keep everything owned by it.
+clamd_user=root
+if id clamav >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then clamd_user=clamav; fi
+cat > "$SEGUR_CLAMD_DIR/clamd.conf" <<CONF
+Foreground no
+User $clamd_user
+LocalSocket $SEGUR_CLAMD_DIR/clamd.sock
+LocalSocketMode 666
+TCPSocket $SEGUR_CLAMD_PORT
+TCPAddr 127.0.0.1
+DatabaseDirectory $SEGUR_CLAMD_DIR/db
+PidFile $SEGUR_CLAMD_DIR/clamd.pid
+LogFile $SEGUR_CLAMD_DIR/clamd.log
+LogTime yes
+StreamMaxLength 2M
+MaxThreads 4
+Bytecode no
+SelfCheck 0
+CONF
+if [ "$clamd_user" != root ]; then chown -R "$clamd_user" "$SEGUR_CLAMD_DIR"; chmod o+x "$CARGO_TARGET_DIR" 2>/dev/null || true; fi
+as_root clamd -c "$SEGUR_CLAMD_DIR/clamd.conf"
+segur_clamd_ready=0
+for _ in $(seq 1 100); do
+  if [ -S "$SEGUR_CLAMD_DIR/clamd.sock" ] && \
+     [ "$(printf 'zPING\0' | timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SEGUR_CLAMD_PORT; cat >&3; tr -d '\0' <&3" 2>/dev/null)" = PONG ]; then
+    segur_clamd_ready=1; break
+  fi
+  sleep 0.2
+done
+if [ $segur_clamd_ready != 1 ]; then
+  echo "setup 30-clamd: clamd did not answer PING on 127.0.0.1:$SEGUR_CLAMD_PORT" >&2
+  tail -n 30 "$SEGUR_CLAMD_DIR/clamd.log" >&2 || true
+  exit 1
+fi
+# Stop exactly the clamd we started (by its pid file), whatever happens.
+cleanup_hooks+=("[ -f '$SEGUR_CLAMD_DIR/clamd.pid' ] && as_root kill \$(cat '$SEGUR_CLAMD_DIR/clamd.pid')")
+export SEGUR_CLAMD="tcp://127.0.0.1:$SEGUR_CLAMD_PORT"
+export SEGUR_CLAMD_SOCKET="$SEGUR_CLAMD_DIR/clamd.sock"
+export SEGUR_CLAMD_DB_DIR="$SEGUR_CLAMD_DIR/db"
+export SEGUR_CLAMD_STREAM_MAX=$((2 * 1024 * 1024))
+echo "setup 30-clamd: clamd ready on $SEGUR_CLAMD and $SEGUR_CLAMD_SOCKET"
