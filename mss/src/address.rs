@@ -56,7 +56,10 @@ pub(crate) fn valid_domain(domain: &str) -> Result<(), &'static str> {
         if label.is_empty() || label.len() > 63 {
             return Err("a domain label must have 1 to 63 characters");
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err("a domain label may only hold letters, digits and hyphens");
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -227,9 +230,15 @@ mod tests {
     fn table_of_addresses() {
         let ok = [
             ("a@b.fr", "a@b.fr"),
-            (" <Jean.DUPONT@MEDECIN.mssante.fr> ", "Jean.DUPONT@medecin.mssante.fr"),
+            (
+                " <Jean.DUPONT@MEDECIN.mssante.fr> ",
+                "Jean.DUPONT@medecin.mssante.fr",
+            ),
             ("x+tag@test.mssante.local", "x+tag@test.mssante.local"),
-            ("279035121518989@patient.mssante.fr", "279035121518989@patient.mssante.fr"),
+            (
+                "279035121518989@patient.mssante.fr",
+                "279035121518989@patient.mssante.fr",
+            ),
         ];
         for (input, shown) in ok {
             let a = MailAddress::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -266,6 +275,9 @@ mod tests {
         for k in ["PER", "ORG", "APP", "CAB"] {
             assert_eq!(MailboxKind::from_code(k).code(), k);
         }
-        assert_eq!(MailboxKind::from_code("xyz"), MailboxKind::Other("XYZ".into()));
+        assert_eq!(
+            MailboxKind::from_code("xyz"),
+            MailboxKind::Other("XYZ".into())
+        );
     }
 }

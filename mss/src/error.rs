@@ -68,7 +68,9 @@ impl Error {
     /// operator temporarily unavailable).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Connection(c) => c.is_connection_lost() || matches!(c, ConnectionError::Connect { .. }),
+            Self::Connection(c) => {
+                c.is_connection_lost() || matches!(c, ConnectionError::Connect { .. })
+            }
             Self::Delivery(d) => d.is_transient(),
             Self::Token(t) => t.is_transient(),
             Self::Annuaire(AnnuaireError::Http { status, .. }) => *status >= 500 || *status == 429,
@@ -181,7 +183,10 @@ pub enum ConnectionError {
 impl ConnectionError {
     /// `true` when the session is gone and a reconnection may help.
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self, Self::Closed | Self::Bye(_) | Self::Timeout(_) | Self::Io(_))
+        matches!(
+            self,
+            Self::Closed | Self::Bye(_) | Self::Timeout(_) | Self::Io(_)
+        )
     }
 }
 
@@ -361,7 +366,9 @@ pub enum MessageError {
         other: String,
     },
     /// One document of an N1/N3 pair is sent without the other.
-    #[error("document {present} is sent without its paired document {missing} (N1+N3 pairs go together)")]
+    #[error(
+        "document {present} is sent without its paired document {missing} (N1+N3 pairs go together)"
+    )]
     IncompletePair {
         /// The document present.
         present: String,

@@ -64,7 +64,10 @@ pub fn matricule_of(address: &MailAddress) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use segur_ins::{BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent, Ins, Sex, Traits};
+    use segur_ins::{
+        BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent,
+        Ins, Sex, Traits,
+    };
 
     pub(crate) fn qualified(nir: &str, oid: InsOid) -> QualifiedIns {
         let traits = Traits::builder()
@@ -78,9 +81,16 @@ mod tests {
         let ctx = EventContext::new(time::OffsetDateTime::UNIX_EPOCH, "test");
         let mut id = Identity::new(traits.clone(), CollectionMethod::SaisieManuelle, &ctx);
         let ins = Ins::new(nir.parse().unwrap(), oid);
-        id.apply(IdentityEvent::InsiSuccess { ins, traits }, &ctx).unwrap();
-        id.apply(IdentityEvent::DocumentChecked { document: IdentityDocumentType::Passeport, exception: None }, &ctx)
+        id.apply(IdentityEvent::InsiSuccess { ins, traits }, &ctx)
             .unwrap();
+        id.apply(
+            IdentityEvent::DocumentChecked {
+                document: IdentityDocumentType::Passeport,
+                exception: None,
+            },
+            &ctx,
+        )
+        .unwrap();
         id.qualified_ins().unwrap()
     }
 
@@ -92,6 +102,9 @@ mod tests {
         assert_eq!(matricule_of(m.address()), Some("279035121518989"));
         assert!(!format!("{m:?}").contains("2790"));
         let nia = qualified("279035121518989", InsOid::InsNia);
-        assert!(matches!(PatientMailbox::for_patient(&nia), Err(AddressError::NotAPatientIns(_))));
+        assert!(matches!(
+            PatientMailbox::for_patient(&nia),
+            Err(AddressError::NotAPatientIns(_))
+        ));
     }
 }

@@ -65,7 +65,8 @@ pub fn xoauth2(user: &str, token: &str) -> Vec<u8> {
 pub fn oauthbearer(user: &str, host: &str, port: u16, token: &str) -> Vec<u8> {
     // RFC 7628 §3.1: gs2-header with the authzid; ',' and '=' are escaped.
     let authzid = user.replace('=', "=3D").replace(',', "=2C");
-    format!("n,a={authzid},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01").into_bytes()
+    format!("n,a={authzid},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01")
+        .into_bytes()
 }
 
 /// The EXTERNAL initial response: the authorisation identity, or empty to use
@@ -138,7 +139,9 @@ fn kv_fields(s: &str) -> impl Iterator<Item = (&str, &str)> {
 
 fn bearer(v: &str) -> Option<String> {
     let (scheme, tok) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| tok.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| tok.trim().to_owned())
 }
 
 /// Decodes an XOAUTH2 message (raw bytes).
@@ -180,7 +183,9 @@ pub fn parse_oauthbearer(raw: &[u8]) -> Option<OAuthCredentials> {
     if !rest.ends_with("\x01\x01") {
         return None;
     }
-    let token = kv_fields(rest).find(|(k, _)| *k == "auth").and_then(|(_, v)| bearer(v))?;
+    let token = kv_fields(rest)
+        .find(|(k, _)| *k == "auth")
+        .and_then(|(_, v)| bearer(v))?;
     Some(OAuthCredentials { user, token })
 }
 
@@ -190,7 +195,10 @@ mod tests {
 
     #[test]
     fn xoauth2_matches_the_documented_form() {
-        let raw = xoauth2("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
+        let raw = xoauth2(
+            "someuser@example.com",
+            "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
+        );
         // The example of Google's XOAUTH2 protocol documentation.
         assert_eq!(
             encode_initial(&raw),
@@ -203,7 +211,12 @@ mod tests {
 
     #[test]
     fn oauthbearer_matches_rfc7628() {
-        let raw = oauthbearer("user@example.com", "server.example.com", 143, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==");
+        let raw = oauthbearer(
+            "user@example.com",
+            "server.example.com",
+            143,
+            "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
+        );
         assert_eq!(
             String::from_utf8(raw.clone()).unwrap(),
             "n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"
@@ -217,10 +230,19 @@ mod tests {
 
     #[test]
     fn malformed_messages_are_refused() {
-        for raw in [&b""[..], b"user=a\x01", b"user=a\x01auth=Basic x\x01\x01", b"\xff\xfe"] {
+        for raw in [
+            &b""[..],
+            b"user=a\x01",
+            b"user=a\x01auth=Basic x\x01\x01",
+            b"\xff\xfe",
+        ] {
             assert!(parse_xoauth2(raw).is_none());
         }
-        for raw in [&b""[..], b"p=x,a=b,\x01auth=Bearer t\x01\x01", b"n,a=b,\x01auth=Bearer t"] {
+        for raw in [
+            &b""[..],
+            b"p=x,a=b,\x01auth=Bearer t\x01\x01",
+            b"n,a=b,\x01auth=Bearer t",
+        ] {
             assert!(parse_oauthbearer(raw).is_none());
         }
     }

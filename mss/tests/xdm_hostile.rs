@@ -1,6 +1,8 @@
 //! The hostile-archive corpus, built by the test itself: every archive must
 //! give its typed error, never a panic, and never write outside memory.
 
+#![allow(clippy::unwrap_used)] // test helpers panic on broken fixtures by design
+
 use std::io::{Cursor, Write};
 
 use segur_mss::XdmError;
@@ -101,17 +103,28 @@ fn bombs_are_refused_by_ratio_and_by_total() {
     assert!(matches!(read(&bytes), Err(XdmError::Bomb { .. })));
 
     // Incompressible-looking data over the total limit.
-    let noise: Vec<u8> = (0..600_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let noise: Vec<u8> = (0..600_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let mut entries = valid();
     entries.push(("IHE_XDM/SUBSET01/A.XML", &noise));
     entries.push(("IHE_XDM/SUBSET01/B.XML", &noise));
-    let limits = XdmLimits { max_total_size: 1_000_000, ..XdmLimits::default() };
+    let limits = XdmLimits {
+        max_total_size: 1_000_000,
+        ..XdmLimits::default()
+    };
     match read_archive(&zip_of(&entries), &limits) {
         Err(XdmError::Bomb { reason }) => assert!(reason.contains("archive"), "{reason}"),
         other => panic!("{other:?}"),
     }
-    let limits = XdmLimits { max_entry_size: 500_000, ..XdmLimits::default() };
-    assert!(matches!(read_archive(&zip_of(&entries), &limits), Err(XdmError::Bomb { .. })));
+    let limits = XdmLimits {
+        max_entry_size: 500_000,
+        ..XdmLimits::default()
+    };
+    assert!(matches!(
+        read_archive(&zip_of(&entries), &limits),
+        Err(XdmError::Bomb { .. })
+    ));
 }
 
 #[test]
@@ -119,11 +132,17 @@ fn lying_declared_size_is_caught_while_decompressing() {
     // An entry whose headers declare 19 bytes but which inflates to 2 MiB of
     // zeros: patch the sizes of a real entry.
     let zeros = vec![0u8; 2 * 1024 * 1024];
-    let bytes = zip_of(&[("IHE_XDM/SUBSET01/METADATA.XML", META), ("IHE_XDM/SUBSET01/D.XML", &zeros)]);
+    let bytes = zip_of(&[
+        ("IHE_XDM/SUBSET01/METADATA.XML", META),
+        ("IHE_XDM/SUBSET01/D.XML", &zeros),
+    ]);
     let declared = (zeros.len() as u32).to_le_bytes();
     let bytes = patch(bytes, &declared, &19u32.to_le_bytes());
     let err = read(&bytes).unwrap_err();
-    assert!(matches!(err, XdmError::Malformed(_) | XdmError::Bomb { .. }), "{err:?}");
+    assert!(
+        matches!(err, XdmError::Malformed(_) | XdmError::Bomb { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -146,9 +165,11 @@ fn encrypted_entries_are_refused() {
 #[test]
 fn symlinks_are_refused() {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("IHE_XDM/SUBSET01/METADATA.XML", opts()).unwrap();
+    w.start_file("IHE_XDM/SUBSET01/METADATA.XML", opts())
+        .unwrap();
     w.write_all(META).unwrap();
-    w.add_symlink("IHE_XDM/SUBSET01/DOC0001.XML", "/etc/passwd", opts()).unwrap();
+    w.add_symlink("IHE_XDM/SUBSET01/DOC0001.XML", "/etc/passwd", opts())
+        .unwrap();
     let bytes = w.finish().unwrap().into_inner();
     assert!(matches!(read(&bytes), Err(XdmError::Symlink(_))));
 }
@@ -167,9 +188,15 @@ fn duplicate_names_are_refused() {
 #[test]
 fn malformed_and_incomplete_archives() {
     assert!(matches!(read(b""), Err(XdmError::Malformed(_))));
-    assert!(matches!(read(b"PK\x03\x04 not really a zip"), Err(XdmError::Malformed(_))));
+    assert!(matches!(
+        read(b"PK\x03\x04 not really a zip"),
+        Err(XdmError::Malformed(_))
+    ));
     let good = zip_of(&valid());
-    assert!(matches!(read(&good[..good.len() / 2]), Err(XdmError::Malformed(_))));
+    assert!(matches!(
+        read(&good[..good.len() / 2]),
+        Err(XdmError::Malformed(_))
+    ));
     // Corrupt the compressed data of the document: CRC or inflate error.
     let mut corrupt = good.clone();
     let pos = corrupt.windows(8).position(|w| w == b"DOC0001.").unwrap() + 20;
@@ -181,10 +208,21 @@ fn malformed_and_incomplete_archives() {
     let no_meta = zip_of(&[("IHE_XDM/SUBSET01/DOC0001.XML", b"x"), ("README.TXT", b"r")]);
     assert!(matches!(read(&no_meta), Err(XdmError::MissingMetadata)));
     // Too many entries.
-    let many: Vec<(String, Vec<u8>)> = (0..30).map(|i| (format!("IHE_XDM/S/F{i}.XML"), vec![1])).collect();
-    let refs: Vec<(&str, &[u8])> = many.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
-    let limits = XdmLimits { max_entries: 10, ..XdmLimits::default() };
-    assert!(matches!(read_archive(&zip_of(&refs), &limits), Err(XdmError::TooManyEntries { limit: 10 })));
+    let many: Vec<(String, Vec<u8>)> = (0..30)
+        .map(|i| (format!("IHE_XDM/S/F{i}.XML"), vec![1]))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = many
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let limits = XdmLimits {
+        max_entries: 10,
+        ..XdmLimits::default()
+    };
+    assert!(matches!(
+        read_archive(&zip_of(&refs), &limits),
+        Err(XdmError::TooManyEntries { limit: 10 })
+    ));
 }
 
 #[test]
@@ -201,11 +239,18 @@ fn unsupported_compression_is_refused() {
         }
         i += 1;
     }
-    assert!(matches!(read(&b), Err(XdmError::UnsupportedCompression { .. }) | Err(XdmError::Malformed(_))));
+    assert!(matches!(
+        read(&b),
+        Err(XdmError::UnsupportedCompression { .. }) | Err(XdmError::Malformed(_))
+    ));
 }
 
 fn info() -> ReadmeInfo {
-    ReadmeInfo { sender: "Cabinet <Test>".into(), contact: "dr@test.mssante.fr".into(), software: "segur-mss test".into() }
+    ReadmeInfo {
+        sender: "Cabinet <Test>".into(),
+        contact: "dr@test.mssante.fr".into(),
+        software: "segur-mss test".into(),
+    }
 }
 
 #[test]
@@ -213,7 +258,11 @@ fn written_archive_has_the_ihe_layout() {
     let s = SubsetToWrite {
         name: "SUBSET01".into(),
         metadata: META.to_vec(),
-        documents: vec![("DOC0001.XML".into(), "Compte rendu <b>".into(), b"<ClinicalDocument/>".to_vec())],
+        documents: vec![(
+            "DOC0001.XML".into(),
+            "Compte rendu <b>".into(),
+            b"<ClinicalDocument/>".to_vec(),
+        )],
     };
     let bytes = write_archive(&[s], &info(), time::OffsetDateTime::UNIX_EPOCH).unwrap();
     let a = read(&bytes).unwrap();
@@ -222,9 +271,17 @@ fn written_archive_has_the_ihe_layout() {
     assert!(index.contains("href=\"IHE_XDM/SUBSET01/DOC0001.XML\""));
     assert!(index.contains("Compte rendu &lt;b&gt;"));
     assert!(index.contains("Cabinet &lt;Test&gt;"));
-    assert!(String::from_utf8(a.readme.unwrap()).unwrap().contains("segur-mss test"));
+    assert!(
+        String::from_utf8(a.readme.unwrap())
+            .unwrap()
+            .contains("segur-mss test")
+    );
     assert!(write_archive(&[], &info(), time::OffsetDateTime::UNIX_EPOCH).is_err());
-    let evil = SubsetToWrite { name: "../x".into(), metadata: vec![], documents: vec![("a".into(), "a".into(), vec![])] };
+    let evil = SubsetToWrite {
+        name: "../x".into(),
+        metadata: vec![],
+        documents: vec![("a".into(), "a".into(), vec![])],
+    };
     assert!(write_archive(&[evil], &info(), time::OffsetDateTime::UNIX_EPOCH).is_err());
 }
 

@@ -115,7 +115,6 @@ impl<'a> Cursor<'a> {
         self.b.get(self.i).copied()
     }
 
-
     pub(crate) fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.i += 1;
@@ -150,7 +149,16 @@ impl<'a> Cursor<'a> {
     pub(crate) fn token(&mut self) -> Result<&'a str, ProtocolError> {
         let start = self.i;
         while let Some(c) = self.peek() {
-            if c == b' ' || c == b'(' || c == b')' || c == b'[' || c == b']' || c == b'\r' || c == b'\n' || c == b'"' || c == b'{' {
+            if c == b' '
+                || c == b'('
+                || c == b')'
+                || c == b'['
+                || c == b']'
+                || c == b'\r'
+                || c == b'\n'
+                || c == b'"'
+                || c == b'{'
+            {
                 break;
             }
             if c < 0x20 || c == 0x7f {
@@ -161,7 +169,8 @@ impl<'a> Cursor<'a> {
         if start == self.i {
             return Err(malformed(start, "expected an atom"));
         }
-        std::str::from_utf8(&self.b[start..self.i]).map_err(|_| malformed(start, "atom is not UTF-8"))
+        std::str::from_utf8(&self.b[start..self.i])
+            .map_err(|_| malformed(start, "atom is not UTF-8"))
     }
 
     pub(crate) fn number(&mut self) -> Result<u32, ProtocolError> {
@@ -486,7 +495,9 @@ fn parse_code(c: &mut Cursor<'_>) -> Result<Code, ProtocolError> {
             .ok_or_else(|| malformed(c.i, format!("bad {name} code")))
     };
     Ok(match name.as_str() {
-        "CAPABILITY" => Code::Capability(words.filter(|w| !w.is_empty()).map(str::to_owned).collect()),
+        "CAPABILITY" => {
+            Code::Capability(words.filter(|w| !w.is_empty()).map(str::to_owned).collect())
+        }
         "UIDVALIDITY" => Code::UidValidity(num(words.next())?),
         "UIDNEXT" => Code::UidNext(num(words.next())?),
         "UNSEEN" => Code::Unseen(num(words.next())?),
@@ -705,11 +716,12 @@ impl TagGenerator {
     }
 }
 
-const MUTF7: base64::alphabet::Alphabet =
-    match base64::alphabet::Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,") {
-        Ok(a) => a,
-        Err(_) => panic!("static alphabet"),
-    };
+const MUTF7: base64::alphabet::Alphabet = match base64::alphabet::Alphabet::new(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,",
+) {
+    Ok(a) => a,
+    Err(_) => panic!("static alphabet"),
+};
 const MUTF7_ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &MUTF7,
     base64::engine::GeneralPurposeConfig::new()
@@ -766,7 +778,10 @@ pub fn decode_mailbox_name(raw: &str) -> String {
                 if b.len() % 2 != 0 {
                     return None;
                 }
-                let units: Vec<u16> = b.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+                let units: Vec<u16> = b
+                    .chunks(2)
+                    .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                    .collect();
                 String::from_utf16(&units).ok()
             });
             match decoded {
@@ -868,7 +883,11 @@ impl UidSet {
         let mut out = Vec::new();
         for part in s.split(',') {
             let num = |x: &str| -> Option<Option<u32>> {
-                if x == "*" { Some(None) } else { x.parse().ok().map(Some) }
+                if x == "*" {
+                    Some(None)
+                } else {
+                    x.parse().ok().map(Some)
+                }
             };
             match part.split_once(':') {
                 Some((a, b)) => {
@@ -927,7 +946,9 @@ pub enum SearchKey {
     And(Vec<SearchKey>),
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 impl SearchKey {
     fn encode(&self, out: &mut String) -> Result<(), ProtocolError> {
@@ -1125,7 +1146,11 @@ impl Command {
             Self::Examine(f) => format!("EXAMINE {}", mailbox_arg(f)?),
             Self::Create(f) => format!("CREATE {}", mailbox_arg(f)?),
             Self::List { reference, pattern } => {
-                format!("LIST {} {}", quote(reference, "reference")?, quote(&encode_mailbox_name(pattern), "pattern")?)
+                format!(
+                    "LIST {} {}",
+                    quote(reference, "reference")?,
+                    quote(&encode_mailbox_name(pattern), "pattern")?
+                )
             }
             Self::UidSearch(key) => {
                 let mut s = "UID SEARCH ".to_owned();
@@ -1149,11 +1174,19 @@ impl Command {
             }
             Self::UidExpunge(set) => format!("UID EXPUNGE {set}"),
             Self::Expunge => "EXPUNGE".to_owned(),
-            Self::Append { folder, flags, size } => {
+            Self::Append {
+                folder,
+                flags,
+                size,
+            } => {
                 if flags.is_empty() {
                     format!("APPEND {} {{{size}}}", mailbox_arg(folder)?)
                 } else {
-                    format!("APPEND {} ({}) {{{size}}}", mailbox_arg(folder)?, flag_list(flags)?)
+                    format!(
+                        "APPEND {} ({}) {{{size}}}",
+                        mailbox_arg(folder)?,
+                        flag_list(flags)?
+                    )
                 }
             }
             Self::Close => "CLOSE".to_owned(),
@@ -1192,7 +1225,9 @@ mod tests {
 
     fn one(s: &str) -> Response {
         let b = s.as_bytes();
-        let n = frame_len(b, DEFAULT_MAX_LITERAL).unwrap().expect("complete");
+        let n = frame_len(b, DEFAULT_MAX_LITERAL)
+            .unwrap()
+            .expect("complete");
         assert_eq!(n, b.len(), "frame of {s:?}");
         parse_response(b).unwrap_or_else(|e| panic!("{s:?}: {e}"))
     }
@@ -1217,54 +1252,120 @@ mod tests {
         let cases: Vec<(&str, Response)> = vec![
             ("+ \r\n", Response::Continuation(String::new())),
             ("+\r\n", Response::Continuation(String::new())),
-            ("+ eyJzdGF0dXMiOiI0MDEifQ==\r\n", Response::Continuation("eyJzdGF0dXMiOiI0MDEifQ==".into())),
+            (
+                "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n",
+                Response::Continuation("eyJzdGF0dXMiOiI0MDEifQ==".into()),
+            ),
             (
                 "* OK [CAPABILITY IMAP4rev1 SASL-IR STARTTLS AUTH=XOAUTH2] Dovecot ready.\r\n",
                 Response::Untagged(Untagged::Condition {
                     condition: Condition::Ok,
-                    code: Some(Code::Capability(vec!["IMAP4rev1".into(), "SASL-IR".into(), "STARTTLS".into(), "AUTH=XOAUTH2".into()])),
+                    code: Some(Code::Capability(vec![
+                        "IMAP4rev1".into(),
+                        "SASL-IR".into(),
+                        "STARTTLS".into(),
+                        "AUTH=XOAUTH2".into(),
+                    ])),
                     text: "Dovecot ready.".into(),
                 }),
             ),
             (
                 "* BYE Disconnected for inactivity.\r\n",
-                Response::Untagged(Untagged::Condition { condition: Condition::Bye, code: None, text: "Disconnected for inactivity.".into() }),
+                Response::Untagged(Untagged::Condition {
+                    condition: Condition::Bye,
+                    code: None,
+                    text: "Disconnected for inactivity.".into(),
+                }),
             ),
-            ("* CAPABILITY IMAP4rev1 AUTH=EXTERNAL\r\n", Response::Untagged(Untagged::Capability(vec!["IMAP4rev1".into(), "AUTH=EXTERNAL".into()]))),
+            (
+                "* CAPABILITY IMAP4rev1 AUTH=EXTERNAL\r\n",
+                Response::Untagged(Untagged::Capability(vec![
+                    "IMAP4rev1".into(),
+                    "AUTH=EXTERNAL".into(),
+                ])),
+            ),
             ("* 23 EXISTS\r\n", Response::Untagged(Untagged::Exists(23))),
             ("* 0 RECENT\r\n", Response::Untagged(Untagged::Recent(0))),
             ("* 3 EXPUNGE\r\n", Response::Untagged(Untagged::Expunge(3))),
-            ("* SEARCH 2 84 882\r\n", Response::Untagged(Untagged::Search(vec![2, 84, 882]))),
+            (
+                "* SEARCH 2 84 882\r\n",
+                Response::Untagged(Untagged::Search(vec![2, 84, 882])),
+            ),
             ("* SEARCH\r\n", Response::Untagged(Untagged::Search(vec![]))),
             (
                 "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $MDNSent)\r\n",
-                Response::Untagged(Untagged::Flags(vec!["\\Answered".into(), "\\Flagged".into(), "\\Deleted".into(), "\\Seen".into(), "\\Draft".into(), "$MDNSent".into()])),
+                Response::Untagged(Untagged::Flags(vec![
+                    "\\Answered".into(),
+                    "\\Flagged".into(),
+                    "\\Deleted".into(),
+                    "\\Seen".into(),
+                    "\\Draft".into(),
+                    "$MDNSent".into(),
+                ])),
             ),
             (
                 "* LIST (\\HasNoChildren \\Sent) \"/\" \"Envoy&AOk-s\"\r\n",
-                Response::Untagged(Untagged::List { attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()], delimiter: Some('/'), name: "Envoyés".into() }),
+                Response::Untagged(Untagged::List {
+                    attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()],
+                    delimiter: Some('/'),
+                    name: "Envoyés".into(),
+                }),
             ),
             (
                 "* LIST (\\Noselect) NIL INBOX\r\n",
-                Response::Untagged(Untagged::List { attributes: vec!["\\Noselect".into()], delimiter: None, name: "INBOX".into() }),
+                Response::Untagged(Untagged::List {
+                    attributes: vec!["\\Noselect".into()],
+                    delimiter: None,
+                    name: "INBOX".into(),
+                }),
             ),
             (
                 "* OK [UIDVALIDITY 3857529045] UIDs valid\r\n",
-                Response::Untagged(Untagged::Condition { condition: Condition::Ok, code: Some(Code::UidValidity(3857529045)), text: "UIDs valid".into() }),
+                Response::Untagged(Untagged::Condition {
+                    condition: Condition::Ok,
+                    code: Some(Code::UidValidity(3857529045)),
+                    text: "UIDs valid".into(),
+                }),
             ),
             (
                 "A0003 OK [READ-WRITE] SELECT completed\r\n",
-                Response::Tagged { tag: "A0003".into(), status: Status::Ok, code: Some(Code::ReadWrite), text: "SELECT completed".into() },
+                Response::Tagged {
+                    tag: "A0003".into(),
+                    status: Status::Ok,
+                    code: Some(Code::ReadWrite),
+                    text: "SELECT completed".into(),
+                },
             ),
             (
                 "A0004 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n",
-                Response::Tagged { tag: "A0004".into(), status: Status::No, code: Some(Code::AuthenticationFailed), text: "Authentication failed.".into() },
+                Response::Tagged {
+                    tag: "A0004".into(),
+                    status: Status::No,
+                    code: Some(Code::AuthenticationFailed),
+                    text: "Authentication failed.".into(),
+                },
             ),
             (
                 "A5 OK [APPENDUID 38505 3955] APPEND completed\r\n",
-                Response::Tagged { tag: "A5".into(), status: Status::Ok, code: Some(Code::AppendUid { uid_validity: 38505, uid: 3955 }), text: "APPEND completed".into() },
+                Response::Tagged {
+                    tag: "A5".into(),
+                    status: Status::Ok,
+                    code: Some(Code::AppendUid {
+                        uid_validity: 38505,
+                        uid: 3955,
+                    }),
+                    text: "APPEND completed".into(),
+                },
             ),
-            ("A6 BAD Error in IMAP command\r\n", Response::Tagged { tag: "A6".into(), status: Status::Bad, code: None, text: "Error in IMAP command".into() }),
+            (
+                "A6 BAD Error in IMAP command\r\n",
+                Response::Tagged {
+                    tag: "A6".into(),
+                    status: Status::Bad,
+                    code: None,
+                    text: "Error in IMAP command".into(),
+                },
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(one(input), expected, "{input:?}");
@@ -1273,19 +1374,36 @@ mod tests {
 
     #[test]
     fn fetch_responses() {
-        let r = one("* 12 FETCH (FLAGS (\\Seen) UID 4827 RFC822.SIZE 44 INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {10}\r\nSubject: x)\r\n");
-        let Response::Untagged(Untagged::Fetch { seq, data }) = r else { panic!("{r:?}") };
+        let r = one(
+            "* 12 FETCH (FLAGS (\\Seen) UID 4827 RFC822.SIZE 44 INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" BODY[] {10}\r\nSubject: x)\r\n",
+        );
+        let Response::Untagged(Untagged::Fetch { seq, data }) = r else {
+            panic!("{r:?}")
+        };
         assert_eq!(seq, 12);
         assert_eq!(data.uid, Some(4827));
         assert_eq!(data.size, Some(44));
         assert_eq!(data.flags.as_deref(), Some(&["\\Seen".to_owned()][..]));
         assert_eq!(data.body.as_deref(), Some(&b"Subject: x"[..]));
-        assert_eq!(data.internal_date.as_deref(), Some("17-Jul-1996 02:44:25 -0700"));
+        assert_eq!(
+            data.internal_date.as_deref(),
+            Some("17-Jul-1996 02:44:25 -0700")
+        );
 
-        let r = one("* 2 FETCH (UID 9 BODY[HEADER.FIELDS (SUBJECT)] {4}\r\nab\r\n ENVELOPE (\"d\" NIL ((NIL NIL \"a\" \"b.fr\")) NIL) MODSEQ (12) BODY[]<0> NIL)\r\n");
-        let Response::Untagged(Untagged::Fetch { data, .. }) = r else { panic!() };
+        let r = one(
+            "* 2 FETCH (UID 9 BODY[HEADER.FIELDS (SUBJECT)] {4}\r\nab\r\n ENVELOPE (\"d\" NIL ((NIL NIL \"a\" \"b.fr\")) NIL) MODSEQ (12) BODY[]<0> NIL)\r\n",
+        );
+        let Response::Untagged(Untagged::Fetch { data, .. }) = r else {
+            panic!()
+        };
         assert_eq!(data.uid, Some(9));
-        assert_eq!(data.sections, vec![("HEADER.FIELDS (SUBJECT)".to_owned(), Some(b"ab\r\n".to_vec()))]);
+        assert_eq!(
+            data.sections,
+            vec![(
+                "HEADER.FIELDS (SUBJECT)".to_owned(),
+                Some(b"ab\r\n".to_vec())
+            )]
+        );
         assert_eq!(data.body, None);
     }
 
@@ -1311,38 +1429,99 @@ mod tests {
         let enc = |c: Command| String::from_utf8(c.encode(t).unwrap()).unwrap();
         assert_eq!(enc(Command::Capability), "A0001 CAPABILITY\r\n");
         assert_eq!(
-            enc(Command::Authenticate { mechanism: "XOAUTH2".into(), initial_response: Some("dXNlcg==".into()) }),
+            enc(Command::Authenticate {
+                mechanism: "XOAUTH2".into(),
+                initial_response: Some("dXNlcg==".into())
+            }),
             "A0001 AUTHENTICATE XOAUTH2 dXNlcg==\r\n"
         );
-        assert_eq!(enc(Command::Select("INBOX".into())), "A0001 SELECT INBOX\r\n");
-        assert_eq!(enc(Command::Select("Envoyés".into())), "A0001 SELECT Envoy&AOk-s\r\n");
-        assert_eq!(enc(Command::Select("My Folder".into())), "A0001 SELECT \"My Folder\"\r\n");
-        assert_eq!(enc(Command::List { reference: String::new(), pattern: "*".into() }), "A0001 LIST \"\" \"*\"\r\n");
         assert_eq!(
-            enc(Command::UidSearch(SearchKey::And(vec![SearchKey::Unseen, SearchKey::Header("Message-ID".into(), "<a@b>".into())]))),
+            enc(Command::Select("INBOX".into())),
+            "A0001 SELECT INBOX\r\n"
+        );
+        assert_eq!(
+            enc(Command::Select("Envoyés".into())),
+            "A0001 SELECT Envoy&AOk-s\r\n"
+        );
+        assert_eq!(
+            enc(Command::Select("My Folder".into())),
+            "A0001 SELECT \"My Folder\"\r\n"
+        );
+        assert_eq!(
+            enc(Command::List {
+                reference: String::new(),
+                pattern: "*".into()
+            }),
+            "A0001 LIST \"\" \"*\"\r\n"
+        );
+        assert_eq!(
+            enc(Command::UidSearch(SearchKey::And(vec![
+                SearchKey::Unseen,
+                SearchKey::Header("Message-ID".into(), "<a@b>".into())
+            ]))),
             "A0001 UID SEARCH UNSEEN HEADER Message-ID <a@b>\r\n"
         );
         assert_eq!(
-            enc(Command::UidSearch(SearchKey::Since(time::macros::date!(2024 - 02 - 01)))),
+            enc(Command::UidSearch(SearchKey::Since(time::macros::date!(
+                2024 - 02 - 01
+            )))),
             "A0001 UID SEARCH SINCE 1-Feb-2024\r\n"
         );
         assert_eq!(
-            enc(Command::UidFetch { set: UidSet::of(&[1, 2, 3, 7]), items: FetchItems::Full }),
+            enc(Command::UidFetch {
+                set: UidSet::of(&[1, 2, 3, 7]),
+                items: FetchItems::Full
+            }),
             "A0001 UID FETCH 1:3,7 (UID FLAGS RFC822.SIZE INTERNALDATE BODY.PEEK[])\r\n"
         );
         assert_eq!(
-            enc(Command::UidStore { set: UidSet::single(5), mode: StoreMode::Add, flags: vec!["\\Seen".into()], silent: true }),
+            enc(Command::UidStore {
+                set: UidSet::single(5),
+                mode: StoreMode::Add,
+                flags: vec!["\\Seen".into()],
+                silent: true
+            }),
             "A0001 UID STORE 5 +FLAGS.SILENT (\\Seen)\r\n"
         );
-        assert_eq!(enc(Command::Append { folder: "Sent".into(), flags: vec!["\\Seen".into()], size: 12 }), "A0001 APPEND Sent (\\Seen) {12}\r\n");
-        assert!(Command::UidSearch(SearchKey::Subject("é".into())).encode(t).is_err());
-        assert!(Command::UidSearch(SearchKey::Subject("a\r\nA2 LOGOUT".into())).encode(t).is_err());
-        assert!(Command::UidStore { set: UidSet::single(1), mode: StoreMode::Add, flags: vec!["a b".into()], silent: false }.encode(t).is_err());
+        assert_eq!(
+            enc(Command::Append {
+                folder: "Sent".into(),
+                flags: vec!["\\Seen".into()],
+                size: 12
+            }),
+            "A0001 APPEND Sent (\\Seen) {12}\r\n"
+        );
+        assert!(
+            Command::UidSearch(SearchKey::Subject("é".into()))
+                .encode(t)
+                .is_err()
+        );
+        assert!(
+            Command::UidSearch(SearchKey::Subject("a\r\nA2 LOGOUT".into()))
+                .encode(t)
+                .is_err()
+        );
+        assert!(
+            Command::UidStore {
+                set: UidSet::single(1),
+                mode: StoreMode::Add,
+                flags: vec!["a b".into()],
+                silent: false
+            }
+            .encode(t)
+            .is_err()
+        );
     }
 
     #[test]
     fn mutf7_round_trip() {
-        for (plain, enc) in [("INBOX", "INBOX"), ("Envoyés", "Envoy&AOk-s"), ("a&b", "a&-b"), ("日本語", "&ZeVnLIqe-"), ("Éléments envoyés", "&AMk-l&AOk-ments envoy&AOk-s")] {
+        for (plain, enc) in [
+            ("INBOX", "INBOX"),
+            ("Envoyés", "Envoy&AOk-s"),
+            ("a&b", "a&-b"),
+            ("日本語", "&ZeVnLIqe-"),
+            ("Éléments envoyés", "&AMk-l&AOk-ments envoy&AOk-s"),
+        ] {
             assert_eq!(encode_mailbox_name(plain), enc);
             assert_eq!(decode_mailbox_name(enc), plain);
         }

@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 
 use crate::address::MailAddress;
 use crate::error::{BounceReason, DeliveryError, MessageError};
-use crate::message::mime::{Header, Part, format_mailbox, new_message_id, rfc5322_date, write_message};
+use crate::message::mime::{
+    Header, Part, format_mailbox, new_message_id, rfc5322_date, write_message,
+};
 use crate::message::parse::ParsedMessage;
 use crate::message::{MessageTrace, OutgoingMessage};
 
@@ -224,14 +226,21 @@ pub fn parse_disposition(text: &str) -> DispositionReport {
             "original-message-id" => r.original_message_id = Some(value),
             "disposition" => {
                 let (mode, rest) = value.split_once(';').unwrap_or(("", value.as_str()));
-                r.automatic = mode.trim().to_ascii_lowercase().starts_with("automatic-action");
+                r.automatic = mode
+                    .trim()
+                    .to_ascii_lowercase()
+                    .starts_with("automatic-action");
                 let rest = rest.trim();
                 let (kind, modifier) = rest.split_once('/').unwrap_or((rest, ""));
                 r.disposition = DispositionType::parse(kind);
                 let modifier = modifier.trim();
                 if modifier.len() >= 5 && modifier[..5].eq_ignore_ascii_case("error") {
                     let detail = modifier[5..].trim_start_matches(':').trim();
-                    r.error = Some(if detail.is_empty() { "error".to_owned() } else { detail.to_owned() });
+                    r.error = Some(if detail.is_empty() {
+                        "error".to_owned()
+                    } else {
+                        detail.to_owned()
+                    });
                 }
                 r.raw_disposition = Some(value);
             }
@@ -287,18 +296,28 @@ pub fn build_mdn(
         .disposition_notification_to
         .clone()
         .ok_or(MessageError::NoNotificationRequested)?;
-    let original_id = original.message_id.clone().ok_or(MessageError::NoMessageId)?;
+    let original_id = original
+        .message_id
+        .clone()
+        .ok_or(MessageError::NoMessageId)?;
     let subject = original.subject.clone().unwrap_or_default();
     let subject = match &disposition.error {
         // Subject convention of the ANS HL7v2 volet for integration failures.
         Some((code, _)) => format!("[KO Intégration système !][{code}] {subject}"),
-        None => format!("Accusé de {} : {subject}", if disposition.kind == DispositionType::Displayed { "lecture" } else { "traitement" }),
+        None => format!(
+            "Accusé de {} : {subject}",
+            if disposition.kind == DispositionType::Displayed {
+                "lecture"
+            } else {
+                "traitement"
+            }
+        ),
     };
     let message_id = new_message_id(from.domain());
     let human = match &disposition.error {
-        Some((code, label)) => format!(
-            "Le message {original_id} n'a pas pu être intégré : erreur {code} ({label})."
-        ),
+        Some((code, label)) => {
+            format!("Le message {original_id} n'a pas pu être intégré : erreur {code} ({label}).")
+        }
         None => format!(
             "Le message {original_id} a été {} par {from}.",
             match disposition.kind {
@@ -310,14 +329,21 @@ pub fn build_mdn(
         ),
     };
     let mut fields = format!("Reporting-UA: {reporting_ua}\r\n");
-    if let Some(orig) = original.to.iter().find_map(|p| p.address.as_ref().filter(|a| *a == from)) {
+    if let Some(orig) = original
+        .to
+        .iter()
+        .find_map(|p| p.address.as_ref().filter(|a| *a == from))
+    {
         fields.push_str(&format!("Original-Recipient: rfc822;{orig}\r\n"));
     }
     fields.push_str(&format!(
         "Final-Recipient: rfc822;{from}\r\nOriginal-Message-ID: {original_id}\r\nDisposition: {}\r\n",
         disposition.field()
     ));
-    for (name, value) in [("Reporting-UA", reporting_ua), ("Original-Message-ID", original_id.as_str())] {
+    for (name, value) in [
+        ("Reporting-UA", reporting_ua),
+        ("Original-Message-ID", original_id.as_str()),
+    ] {
         if value.contains(['\r', '\n']) {
             return Err(MessageError::InvalidHeader {
                 name: name.to_owned(),
@@ -328,14 +354,50 @@ pub fn build_mdn(
     let mut references = original.references.clone();
     references.push(original_id.clone());
     let headers = vec![
-        Header { name: "Date".into(), value: rfc5322_date(now), structured: true },
-        Header { name: "From".into(), value: format_mailbox(None, from), structured: true },
-        Header { name: "To".into(), value: format_mailbox(None, &to), structured: true },
-        Header { name: "Subject".into(), value: subject.clone(), structured: false },
-        Header { name: "Message-ID".into(), value: message_id.clone(), structured: true },
-        Header { name: "In-Reply-To".into(), value: original_id.clone(), structured: true },
-        Header { name: "References".into(), value: references.join(" "), structured: true },
-        Header { name: "Auto-Submitted".into(), value: if disposition.automatic { "auto-replied".into() } else { "auto-generated".into() }, structured: true },
+        Header {
+            name: "Date".into(),
+            value: rfc5322_date(now),
+            structured: true,
+        },
+        Header {
+            name: "From".into(),
+            value: format_mailbox(None, from),
+            structured: true,
+        },
+        Header {
+            name: "To".into(),
+            value: format_mailbox(None, &to),
+            structured: true,
+        },
+        Header {
+            name: "Subject".into(),
+            value: subject.clone(),
+            structured: false,
+        },
+        Header {
+            name: "Message-ID".into(),
+            value: message_id.clone(),
+            structured: true,
+        },
+        Header {
+            name: "In-Reply-To".into(),
+            value: original_id.clone(),
+            structured: true,
+        },
+        Header {
+            name: "References".into(),
+            value: references.join(" "),
+            structured: true,
+        },
+        Header {
+            name: "Auto-Submitted".into(),
+            value: if disposition.automatic {
+                "auto-replied".into()
+            } else {
+                "auto-generated".into()
+            },
+            structured: true,
+        },
     ];
     let root = Part::Multipart {
         subtype: "report; report-type=disposition-notification".into(),
@@ -378,7 +440,10 @@ mod tests {
         assert!(r.automatic);
         assert_eq!(r.error.as_deref(), Some("902^Patient inconnu"));
         let r = parse_disposition("Disposition: manual-action/MDN-sent-manually; displayed\r\n");
-        assert_eq!((r.disposition, r.automatic, r.error), (Some(DispositionType::Displayed), false, None));
+        assert_eq!(
+            (r.disposition, r.automatic, r.error),
+            (Some(DispositionType::Displayed), false, None)
+        );
     }
 
     #[test]
@@ -391,7 +456,13 @@ mod tests {
         let r = &ds.recipients[0];
         assert!(r.is_failure());
         assert_eq!(r.reason(), BounceReason::MailboxClosed);
-        assert!(matches!(r.to_error(), Some(DeliveryError::Bounced { reason: BounceReason::MailboxClosed, .. })));
+        assert!(matches!(
+            r.to_error(),
+            Some(DeliveryError::Bounced {
+                reason: BounceReason::MailboxClosed,
+                ..
+            })
+        ));
         assert!(ds.recipients[1].is_delivered() && ds.recipients[1].to_error().is_none());
     }
 

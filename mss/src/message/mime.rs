@@ -24,7 +24,11 @@ pub struct Header {
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), MessageError> {
-    if name.is_empty() || !name.bytes().all(|b| (b'!'..=b'~').contains(&b) && b != b':') {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| (b'!'..=b'~').contains(&b) && b != b':')
+    {
         return Err(MessageError::InvalidHeader {
             name: name.to_owned(),
             reason: "header names are printable ASCII without ':'",
@@ -108,7 +112,11 @@ fn fold(line: &str) -> String {
 pub fn write_headers(out: &mut Vec<u8>, headers: &[Header]) -> Result<(), MessageError> {
     for h in headers {
         check_header(&h.name, &h.value)?;
-        let value = if h.structured { h.value.clone() } else { encode_words(&h.value) };
+        let value = if h.structured {
+            h.value.clone()
+        } else {
+            encode_words(&h.value)
+        };
         let line = if h.structured || !value.contains("=?") {
             fold(&format!("{}: {}", h.name, value))
         } else {
@@ -133,9 +141,11 @@ pub fn quoted_printable(text: &str) -> String {
         let mut col = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let last = i + 1 == bytes.len();
-            let enc = if (b == b' ' || b == b'\t') && last {
-                format!("={b:02X}")
-            } else if b == b'=' || b > 126 || (b < 32 && b != b'\t') {
+            let must_encode = ((b == b' ' || b == b'\t') && last)
+                || b == b'='
+                || b > 126
+                || (b < 32 && b != b'\t');
+            let enc = if must_encode {
                 format!("={b:02X}")
             } else {
                 (b as char).to_string()
@@ -170,7 +180,13 @@ pub fn base64_lines(data: &[u8]) -> String {
 fn filename_params(name: &str) -> String {
     let ascii: String = name
         .chars()
-        .map(|c| if (' '..='~').contains(&c) && c != '"' && c != '\\' { c } else { '_' })
+        .map(|c| {
+            if (' '..='~').contains(&c) && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if ascii == name {
         format!("filename=\"{name}\"")
@@ -241,7 +257,9 @@ impl Part {
                 data,
             } => {
                 let params = filename_params(filename);
-                let name_param = params.replacen("filename", "name", 1).replace("filename*", "name*");
+                let name_param = params
+                    .replacen("filename", "name", 1)
+                    .replace("filename*", "name*");
                 out.extend_from_slice(
                     format!(
                         "Content-Type: {content_type};\r\n {name_param}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment;\r\n {params}\r\n\r\n"
@@ -252,7 +270,12 @@ impl Part {
                 out.extend_from_slice(b"\r\n");
             }
             Self::Raw { content_type, body } => {
-                out.extend_from_slice(format!("Content-Type: {content_type}\r\nContent-Transfer-Encoding: 7bit\r\n\r\n").as_bytes());
+                out.extend_from_slice(
+                    format!(
+                        "Content-Type: {content_type}\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
                 out.extend_from_slice(body.as_bytes());
                 if !body.ends_with("\r\n") {
                     out.extend_from_slice(b"\r\n");
@@ -260,7 +283,12 @@ impl Part {
             }
             Self::Multipart { subtype, parts } => {
                 let boundary = format!("=_segur_{depth}_{boundary_seed}");
-                out.extend_from_slice(format!("Content-Type: multipart/{subtype};\r\n boundary=\"{boundary}\"\r\n\r\n").as_bytes());
+                out.extend_from_slice(
+                    format!(
+                        "Content-Type: multipart/{subtype};\r\n boundary=\"{boundary}\"\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
                 out.extend_from_slice(b"This is a multi-part message in MIME format.\r\n");
                 for p in parts {
                     out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
@@ -274,7 +302,8 @@ impl Part {
 
 /// RFC 5322 date.
 pub fn rfc5322_date(at: OffsetDateTime) -> String {
-    at.format(&Rfc2822).unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 +0000".to_owned())
+    at.format(&Rfc2822)
+        .unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 +0000".to_owned())
 }
 
 /// A new `Message-ID` (`<uuid@domain>`).
@@ -345,7 +374,10 @@ mod tests {
     #[test]
     fn display_names() {
         let a = MailAddress::parse("a@b.fr").unwrap();
-        assert_eq!(format_mailbox(Some("Dr \"X\""), &a), "\"Dr \\\"X\\\"\" <a@b.fr>");
+        assert_eq!(
+            format_mailbox(Some("Dr \"X\""), &a),
+            "\"Dr \\\"X\\\"\" <a@b.fr>"
+        );
         assert!(format_mailbox(Some("Dr Hélène"), &a).starts_with("=?UTF-8?B?"));
         assert_eq!(format_mailbox(None, &a), "<a@b.fr>");
     }

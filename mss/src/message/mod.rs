@@ -174,10 +174,17 @@ pub fn xdm_subject(documents: &[DocumentFacts], patient: &MessagePatient) -> Str
     // An N1+N3 pair counts as one document.
     let distinct = documents
         .iter()
-        .filter(|d| d.paired_with.as_ref().is_none_or(|p| !documents.iter().any(|o| &o.id == p) || d.id < *p))
+        .filter(|d| {
+            d.paired_with
+                .as_ref()
+                .is_none_or(|p| !documents.iter().any(|o| &o.id == p) || d.id < *p)
+        })
         .count();
     let label = if distinct == 1 {
-        documents.first().map(|d| d.label.clone()).unwrap_or_default()
+        documents
+            .first()
+            .map(|d| d.label.clone())
+            .unwrap_or_default()
     } else {
         format!("{distinct} documents")
     };
@@ -263,7 +270,12 @@ pub fn pdf_file_name(doc: &DocumentFacts, patient: &MessagePatient) -> String {
         file_name_component(&patient.family_name.to_uppercase()),
         file_name_component(&patient.given_name.to_uppercase()),
     ];
-    if let Some(n) = patient.file_number.as_deref().map(file_name_component).filter(|n| !n.is_empty()) {
+    if let Some(n) = patient
+        .file_number
+        .as_deref()
+        .map(file_name_component)
+        .filter(|n| !n.is_empty())
+    {
         parts.push(n);
     }
     parts.retain(|p| !p.is_empty());
@@ -284,7 +296,11 @@ impl ThreadRef {
     pub fn from_parsed(m: &parse::ParsedMessage) -> Result<Self, MessageError> {
         Ok(Self {
             message_id: m.message_id.clone().ok_or(MessageError::NoMessageId)?,
-            references: if m.references.is_empty() { m.in_reply_to.clone() } else { m.references.clone() },
+            references: if m.references.is_empty() {
+                m.in_reply_to.clone()
+            } else {
+                m.references.clone()
+            },
         })
     }
 }
@@ -389,14 +405,25 @@ impl MessageBuilder {
     }
 
     /// A plain attachment.
-    pub fn attachment(mut self, filename: impl Into<String>, content_type: impl Into<String>, data: Vec<u8>) -> Self {
-        self.attachments.push((filename.into(), content_type.into(), data));
+    pub fn attachment(
+        mut self,
+        filename: impl Into<String>,
+        content_type: impl Into<String>,
+        data: Vec<u8>,
+    ) -> Self {
+        self.attachments
+            .push((filename.into(), content_type.into(), data));
         self
     }
 
     /// The health documents: the `IHE_XDM.zip` bytes (see [`crate::xdm`]) and
     /// the documents it carries with their PDF renderings, for one patient.
-    pub fn documents(mut self, xdm_zip: Vec<u8>, documents: Vec<SentDocument>, patient: MessagePatient) -> Self {
+    pub fn documents(
+        mut self,
+        xdm_zip: Vec<u8>,
+        documents: Vec<SentDocument>,
+        patient: MessagePatient,
+    ) -> Self {
         self.documents = Some((xdm_zip, documents, patient));
         self
     }
@@ -453,19 +480,49 @@ impl MessageBuilder {
         }
         let message_id = new_message_id(self.from.domain());
         let mut headers = vec![
-            Header { name: "Date".into(), value: rfc5322_date(now), structured: true },
-            Header { name: "From".into(), value: format_mailbox(self.from_name.as_deref(), &self.from), structured: true },
+            Header {
+                name: "Date".into(),
+                value: rfc5322_date(now),
+                structured: true,
+            },
+            Header {
+                name: "From".into(),
+                value: format_mailbox(self.from_name.as_deref(), &self.from),
+                structured: true,
+            },
         ];
-        let addr_list = |v: &[Recipient]| v.iter().map(|r| format_mailbox(None, r.mail_address())).collect::<Vec<_>>().join(", ");
-        headers.push(Header { name: "To".into(), value: addr_list(&self.to), structured: true });
+        let addr_list = |v: &[Recipient]| {
+            v.iter()
+                .map(|r| format_mailbox(None, r.mail_address()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        headers.push(Header {
+            name: "To".into(),
+            value: addr_list(&self.to),
+            structured: true,
+        });
         if !self.cc.is_empty() {
-            headers.push(Header { name: "Cc".into(), value: addr_list(&self.cc), structured: true });
+            headers.push(Header {
+                name: "Cc".into(),
+                value: addr_list(&self.cc),
+                structured: true,
+            });
         }
-        let mut trace = MessageTrace { kind: "message".into(), ..Default::default() };
+        let mut trace = MessageTrace {
+            kind: "message".into(),
+            ..Default::default()
+        };
         let mut parts: Vec<Part> = Vec::new();
         let body = match (&self.text, &self.html) {
-            (Some(t), Some(h)) => Part::Multipart { subtype: "alternative".into(), parts: vec![Part::Text(t.clone()), Part::Html(h.clone())] },
-            (None, Some(h)) => Part::Multipart { subtype: "alternative".into(), parts: vec![Part::Text(html_to_text(h)), Part::Html(h.clone())] },
+            (Some(t), Some(h)) => Part::Multipart {
+                subtype: "alternative".into(),
+                parts: vec![Part::Text(t.clone()), Part::Html(h.clone())],
+            },
+            (None, Some(h)) => Part::Multipart {
+                subtype: "alternative".into(),
+                parts: vec![Part::Text(html_to_text(h)), Part::Html(h.clone())],
+            },
             (Some(t), None) => Part::Text(t.clone()),
             (None, None) => Part::Text(String::new()),
         };
@@ -480,33 +537,53 @@ impl MessageBuilder {
             // One patient per message.
             for d in docs {
                 if d.facts.patient_key != patient.key {
-                    return Err(MessageError::SeveralPatients { first: patient.key.clone(), other: d.facts.patient_key.clone() });
+                    return Err(MessageError::SeveralPatients {
+                        first: patient.key.clone(),
+                        other: d.facts.patient_key.clone(),
+                    });
                 }
             }
             // N1+N3 pairs travel together.
             for d in docs {
                 if let Some(p) = &d.facts.paired_with {
                     if !docs.iter().any(|o| &o.facts.id == p) {
-                        return Err(MessageError::IncompletePair { present: d.facts.id.clone(), missing: p.clone() });
+                        return Err(MessageError::IncompletePair {
+                            present: d.facts.id.clone(),
+                            missing: p.clone(),
+                        });
                     }
                 }
                 if d.facts.code.trim().is_empty() || d.facts.code.contains([',', '\r', '\n']) {
-                    return Err(MessageError::InvalidDocument { document: d.facts.id.clone(), reason: "invalid CDA type code".into() });
+                    return Err(MessageError::InvalidDocument {
+                        document: d.facts.id.clone(),
+                        reason: "invalid CDA type code".into(),
+                    });
                 }
             }
             let facts: Vec<DocumentFacts> = docs.iter().map(|d| d.facts.clone()).collect();
             subject = Some(xdm_subject(&facts, patient));
-            parts.push(Part::Attachment { filename: XDM_FILE_NAME.into(), content_type: "application/zip".into(), data: zip.clone() });
+            parts.push(Part::Attachment {
+                filename: XDM_FILE_NAME.into(),
+                content_type: "application/zip".into(),
+                data: zip.clone(),
+            });
             let mut used = std::collections::HashSet::new();
             for d in docs {
                 if let Some(pdf) = &d.pdf {
                     let mut name = pdf_file_name(&d.facts, patient);
                     let mut n = 2;
                     while !used.insert(name.clone()) {
-                        name = format!("{}_{n}.pdf", pdf_file_name(&d.facts, patient).trim_end_matches(".pdf"));
+                        name = format!(
+                            "{}_{n}.pdf",
+                            pdf_file_name(&d.facts, patient).trim_end_matches(".pdf")
+                        );
                         n += 1;
                     }
-                    parts.push(Part::Attachment { filename: name, content_type: "application/pdf".into(), data: pdf.clone() });
+                    parts.push(Part::Attachment {
+                        filename: name,
+                        content_type: "application/pdf".into(),
+                        data: pdf.clone(),
+                    });
                 }
             }
             let mut codes: Vec<String> = Vec::new();
@@ -515,46 +592,101 @@ impl MessageBuilder {
                     codes.push(d.facts.code.clone());
                 }
             }
-            mss_headers.push(Header { name: "X-MSS-CODECDA".into(), value: codes.join(","), structured: true });
-            mss_headers.push(Header { name: "X-MSS-INS".into(), value: if patient.ins_qualified { "O".into() } else { "N".into() }, structured: true });
+            mss_headers.push(Header {
+                name: "X-MSS-CODECDA".into(),
+                value: codes.join(","),
+                structured: true,
+            });
+            mss_headers.push(Header {
+                name: "X-MSS-INS".into(),
+                value: if patient.ins_qualified {
+                    "O".into()
+                } else {
+                    "N".into()
+                },
+                structured: true,
+            });
             trace.kind = "documents".into();
             trace.patient_ref = Some(patient.key.clone());
             trace.documents = docs.iter().map(|d| d.facts.id.clone()).collect();
             trace.codes = codes;
         }
         for (name, ctype, data) in &self.attachments {
-            parts.push(Part::Attachment { filename: name.clone(), content_type: ctype.clone(), data: data.clone() });
+            parts.push(Part::Attachment {
+                filename: name.clone(),
+                content_type: ctype.clone(),
+                data: data.clone(),
+            });
         }
         let subject = subject.ok_or(MessageError::Missing("subject"))?;
-        headers.push(Header { name: "Subject".into(), value: subject.clone(), structured: false });
-        headers.push(Header { name: "Message-ID".into(), value: message_id.clone(), structured: true });
+        headers.push(Header {
+            name: "Subject".into(),
+            value: subject.clone(),
+            structured: false,
+        });
+        headers.push(Header {
+            name: "Message-ID".into(),
+            value: message_id.clone(),
+            structured: true,
+        });
         if let Some(t) = &self.thread {
             let mut refs = t.references.clone();
             if !refs.contains(&t.message_id) {
                 refs.push(t.message_id.clone());
             }
-            headers.push(Header { name: "In-Reply-To".into(), value: t.message_id.clone(), structured: true });
-            headers.push(Header { name: "References".into(), value: refs.join(" "), structured: true });
+            headers.push(Header {
+                name: "In-Reply-To".into(),
+                value: t.message_id.clone(),
+                structured: true,
+            });
+            headers.push(Header {
+                name: "References".into(),
+                value: refs.join(" "),
+                structured: true,
+            });
             trace.in_reply_to = Some(t.message_id.clone());
         }
         if let Some(r) = &self.reply_to {
-            headers.push(Header { name: "Reply-To".into(), value: format_mailbox(None, r), structured: true });
+            headers.push(Header {
+                name: "Reply-To".into(),
+                value: format_mailbox(None, r),
+                structured: true,
+            });
         }
         if self.read_receipt {
-            headers.push(Header { name: "Disposition-Notification-To".into(), value: format_mailbox(None, &self.from), structured: true });
+            headers.push(Header {
+                name: "Disposition-Notification-To".into(),
+                value: format_mailbox(None, &self.from),
+                structured: true,
+            });
         }
         if self.delivery_receipt {
-            headers.push(Header { name: "Return-Receipt-To".into(), value: format_mailbox(None, &self.from), structured: true });
+            headers.push(Header {
+                name: "Return-Receipt-To".into(),
+                value: format_mailbox(None, &self.from),
+                structured: true,
+            });
         }
         headers.extend(mss_headers);
-        headers.push(Header { name: "X-MSS-NIL".into(), value: self.nil.trim().to_owned(), structured: true });
+        headers.push(Header {
+            name: "X-MSS-NIL".into(),
+            value: self.nil.trim().to_owned(),
+            structured: true,
+        });
         if self.close_exchange {
-            headers.push(Header { name: "X-MSS-MES".into(), value: "FIN".into(), structured: true });
+            headers.push(Header {
+                name: "X-MSS-MES".into(),
+                value: "FIN".into(),
+                structured: true,
+            });
         }
         let root = if parts.len() == 1 {
             parts.remove(0)
         } else {
-            Part::Multipart { subtype: "mixed".into(), parts }
+            Part::Multipart {
+                subtype: "mixed".into(),
+                parts,
+            }
         };
         let bytes = write_message(&headers, &root)?;
         let limit = self.max_size.or(to_patient.then_some(MES_MAX_SIZE));
@@ -563,18 +695,31 @@ impl MessageBuilder {
                 return Err(MessageError::TooLarge {
                     size: bytes.len() as u64,
                     limit,
-                    recipient: if to_patient { "Mon espace santé".into() } else { "the configured limit".into() },
+                    recipient: if to_patient {
+                        "Mon espace santé".into()
+                    } else {
+                        "the configured limit".into()
+                    },
                 });
             }
         }
-        let recipients = self.to.iter().chain(&self.cc).map(|r| r.mail_address().clone()).collect();
+        let recipients = self
+            .to
+            .iter()
+            .chain(&self.cc)
+            .map(|r| r.mail_address().clone())
+            .collect();
         Ok(OutgoingMessage {
             from: self.from,
             recipients,
             message_id,
             subject,
             bytes,
-            dsn: self.delivery_receipt.then_some(DsnNotify { success: true, failure: true, delay: false }),
+            dsn: self.delivery_receipt.then_some(DsnNotify {
+                success: true,
+                failure: true,
+                delay: false,
+            }),
             trace,
         })
     }

@@ -8,7 +8,9 @@ use time::OffsetDateTime;
 
 use crate::address::MailAddress;
 use crate::error::MessageError;
-use crate::message::mdn::{DeliveryStatus, DispositionReport, parse_delivery_status, parse_disposition};
+use crate::message::mdn::{
+    DeliveryStatus, DispositionReport, parse_delivery_status, parse_disposition,
+};
 
 /// A sender or recipient as written in the message.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -104,7 +106,11 @@ pub struct ParsedMessage {
 
 fn bracket(id: &str) -> String {
     let t = id.trim();
-    if t.starts_with('<') { t.to_owned() } else { format!("<{t}>") }
+    if t.starts_with('<') {
+        t.to_owned()
+    } else {
+        format!("<{t}>")
+    }
 }
 
 fn parties(a: Option<&mail_parser::Address<'_>>) -> Vec<Party> {
@@ -132,7 +138,11 @@ fn id_list(v: &mail_parser::HeaderValue<'_>) -> Vec<String> {
 fn header_text(m: &mail_parser::Message<'_>, name: &str) -> Option<String> {
     m.header_raw(name).map(|v| {
         // Unfold.
-        v.split(['\r', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+        v.split(['\r', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     })
 }
 
@@ -172,15 +182,23 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
     }
     let mss = MssHeaders {
         code_cda: header_text(&m, "X-MSS-CODECDA")
-            .map(|v| v.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
-        ins_qualified: header_text(&m, "X-MSS-INS").and_then(|v| match v.trim().to_ascii_uppercase().as_str() {
-            "O" => Some(true),
-            "N" => Some(false),
-            _ => None,
+        ins_qualified: header_text(&m, "X-MSS-INS").and_then(|v| {
+            match v.trim().to_ascii_uppercase().as_str() {
+                "O" => Some(true),
+                "N" => Some(false),
+                _ => None,
+            }
         }),
         nil: header_text(&m, "X-MSS-NIL").map(|v| v.trim().to_owned()),
-        exchange_closed: header_text(&m, "X-MSS-MES").is_some_and(|v| v.trim().eq_ignore_ascii_case("FIN")),
+        exchange_closed: header_text(&m, "X-MSS-MES")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("FIN")),
     };
     let dnt = header_text(&m, "Disposition-Notification-To").and_then(|v| {
         let inner = match (v.find('<'), v.rfind('>')) {
@@ -213,12 +231,16 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
         let (ctype, subtype) = match part.content_type() {
             Some(ct) => (
                 ct.ctype().to_ascii_lowercase(),
-                ct.subtype().map(str::to_ascii_lowercase).unwrap_or_default(),
+                ct.subtype()
+                    .map(str::to_ascii_lowercase)
+                    .unwrap_or_default(),
             ),
             None => ("text".to_owned(), "plain".to_owned()),
         };
         let filename = part.attachment_name().map(str::to_owned);
-        let is_attachment_disp = part.content_disposition().is_some_and(|d| d.is_attachment());
+        let is_attachment_disp = part
+            .content_disposition()
+            .is_some_and(|d| d.is_attachment());
         match (&part.body, ctype.as_str(), subtype.as_str()) {
             (PartType::Multipart(_), _, _) => {}
             (_, "message", "disposition-notification") => {
@@ -252,7 +274,9 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
                     });
                 }
             }
-            (PartType::Text(t), "text", "plain") if i > 0 && filename.is_none() && !is_attachment_disp => {
+            (PartType::Text(t), "text", "plain")
+                if i > 0 && filename.is_none() && !is_attachment_disp =>
+            {
                 if out.text.is_none() {
                     out.text = Some(t.to_string());
                 }
@@ -262,7 +286,9 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
                     out.html = Some(t.to_string());
                 }
             }
-            (PartType::Text(t), "text", "plain") if i == 0 && filename.is_none() && !is_attachment_disp => {
+            (PartType::Text(t), "text", "plain")
+                if i == 0 && filename.is_none() && !is_attachment_disp =>
+            {
                 out.text = Some(t.to_string());
             }
             (body, _, _) => {

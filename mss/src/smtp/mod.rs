@@ -1,3 +1,4 @@
-//! SMTP submission: the sans-IO [`proto`] core and the tokio client.
+//! SMTP submission: the sans-IO [`proto`] core and the tokio [`client`].
 
+pub mod client;
 pub mod proto;

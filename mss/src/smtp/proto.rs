@@ -71,7 +71,9 @@ fn split_enhanced(text: &str, code: u16) -> (Option<String>, String) {
     let (first, rest) = text.split_once(' ').unwrap_or((text, ""));
     let parts: Vec<&str> = first.split('.').collect();
     let is_enh = parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0].parse::<u16>().ok() == Some(code / 100);
     if is_enh {
         (Some(first.to_owned()), rest.to_owned())
@@ -107,15 +109,24 @@ pub fn parse_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, ProtocolError> 
             });
         }
         if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-            return Err(malformed(pos, "reply line does not start with a 3-digit code"));
+            return Err(malformed(
+                pos,
+                "reply line does not start with a 3-digit code",
+            ));
         }
-        let this: u16 = (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
+        let this: u16 =
+            (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
         if !(200..600).contains(&this) {
             return Err(malformed(pos, format!("reply code {this} out of range")));
         }
         match code {
             None => code = Some(this),
-            Some(c) if c != this => return Err(malformed(pos, "reply code changes within a multi-line reply")),
+            Some(c) if c != this => {
+                return Err(malformed(
+                    pos,
+                    "reply code changes within a multi-line reply",
+                ));
+            }
             Some(_) => {}
         }
         let sep = line.get(3).copied();
@@ -136,7 +147,14 @@ pub fn parse_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, ProtocolError> 
         if sep != Some(b'-') {
             // `code` was set on the first line of this loop.
             let code = code.unwrap_or(this);
-            return Ok(Some((Reply { code, enhanced, lines }, pos)));
+            return Ok(Some((
+                Reply {
+                    code,
+                    enhanced,
+                    lines,
+                },
+                pos,
+            )));
         }
     }
 }
@@ -226,7 +244,11 @@ impl DsnNotify {
         if self.delay {
             v.push("DELAY");
         }
-        if v.is_empty() { "NEVER".to_owned() } else { v.join(",") }
+        if v.is_empty() {
+            "NEVER".to_owned()
+        } else {
+            v.join(",")
+        }
     }
 }
 
@@ -364,7 +386,11 @@ impl Command {
                 check_line(address, "address")?;
                 let mut l = format!("RCPT TO:<{address}>");
                 if let Some(n) = notify {
-                    l.push_str(&format!(" NOTIFY={} ORCPT=rfc822;{}", n.param(), xtext(address)));
+                    l.push_str(&format!(
+                        " NOTIFY={} ORCPT=rfc822;{}",
+                        n.param(),
+                        xtext(address)
+                    ));
                 }
                 l
             }
@@ -436,14 +462,39 @@ mod tests {
     #[test]
     fn table_of_replies() {
         let cases: Vec<(&str, u16, Option<&str>, Vec<&str>)> = vec![
-            ("220 mail.test ESMTP Postfix\r\n", 220, None, vec!["mail.test ESMTP Postfix"]),
+            (
+                "220 mail.test ESMTP Postfix\r\n",
+                220,
+                None,
+                vec!["mail.test ESMTP Postfix"],
+            ),
             ("250 2.1.0 Ok\r\n", 250, Some("2.1.0"), vec!["Ok"]),
-            ("550 5.1.1 <x@y.fr>: Recipient address rejected\r\n", 550, Some("5.1.1"), vec!["<x@y.fr>: Recipient address rejected"]),
+            (
+                "550 5.1.1 <x@y.fr>: Recipient address rejected\r\n",
+                550,
+                Some("5.1.1"),
+                vec!["<x@y.fr>: Recipient address rejected"],
+            ),
             ("334 \r\n", 334, None, vec![""]),
             ("334\r\n", 334, None, vec![""]),
-            ("235 2.7.0 Authentication successful\r\n", 235, Some("2.7.0"), vec!["Authentication successful"]),
-            ("421 4.4.2 Timeout exceeded\r\n", 421, Some("4.4.2"), vec!["Timeout exceeded"]),
-            ("250-a\r\n250-b\r\n250 c\r\n", 250, None, vec!["a", "b", "c"]),
+            (
+                "235 2.7.0 Authentication successful\r\n",
+                235,
+                Some("2.7.0"),
+                vec!["Authentication successful"],
+            ),
+            (
+                "421 4.4.2 Timeout exceeded\r\n",
+                421,
+                Some("4.4.2"),
+                vec!["Timeout exceeded"],
+            ),
+            (
+                "250-a\r\n250-b\r\n250 c\r\n",
+                250,
+                None,
+                vec!["a", "b", "c"],
+            ),
             // A 5.x.x code after a 2xx reply is not an enhanced code.
             ("250 5.1.1 odd\r\n", 250, None, vec!["5.1.1 odd"]),
         ];
@@ -460,7 +511,14 @@ mod tests {
     fn partial_and_bad_replies() {
         assert_eq!(parse_reply(b"250-a\r\n250 b").unwrap(), None);
         assert_eq!(parse_reply(b"").unwrap(), None);
-        for bad in ["25 x\r\n", "abc x\r\n", "250-a\r\n251 b\r\n", "250xabc\r\n", "999 x\r\n", "100 x\r\n"] {
+        for bad in [
+            "25 x\r\n",
+            "abc x\r\n",
+            "250-a\r\n251 b\r\n",
+            "250xabc\r\n",
+            "999 x\r\n",
+            "100 x\r\n",
+        ] {
             assert!(parse_reply(bad.as_bytes()).is_err(), "{bad:?}");
         }
         let (r, n) = parse_reply(b"250 ok\r\n354 go\r\n").unwrap().unwrap();
@@ -473,25 +531,63 @@ mod tests {
         let (r, _) = parse_reply(raw.as_bytes()).unwrap().unwrap();
         let e = EhloInfo::from_reply(&r);
         assert_eq!(e.domain, "mail.test.mssante.local");
-        assert!(e.starttls && e.pipelining && e.dsn && e.eight_bit_mime && e.smtputf8 && e.enhanced_status_codes);
+        assert!(
+            e.starttls
+                && e.pipelining
+                && e.dsn
+                && e.eight_bit_mime
+                && e.smtputf8
+                && e.enhanced_status_codes
+        );
         assert_eq!(e.size, Some(10_240_000));
-        assert!(e.offers_auth("XOAUTH2") && e.offers_auth("oauthbearer") && !e.offers_auth("EXTERNAL"));
+        assert!(
+            e.offers_auth("XOAUTH2") && e.offers_auth("oauthbearer") && !e.offers_auth("EXTERNAL")
+        );
     }
 
     #[test]
     fn commands_encode() {
         let enc = |c: Command| String::from_utf8(c.encode().unwrap()).unwrap();
-        assert_eq!(enc(Command::Ehlo("[127.0.0.1]".into())), "EHLO [127.0.0.1]\r\n");
         assert_eq!(
-            enc(Command::MailFrom { address: "a@b.fr".into(), size: Some(42), eight_bit: true, smtputf8: false, dsn_envid: Some("<id+1@b.fr>".into()) }),
+            enc(Command::Ehlo("[127.0.0.1]".into())),
+            "EHLO [127.0.0.1]\r\n"
+        );
+        assert_eq!(
+            enc(Command::MailFrom {
+                address: "a@b.fr".into(),
+                size: Some(42),
+                eight_bit: true,
+                smtputf8: false,
+                dsn_envid: Some("<id+1@b.fr>".into())
+            }),
             "MAIL FROM:<a@b.fr> SIZE=42 BODY=8BITMIME RET=HDRS ENVID=<id+2B1@b.fr>\r\n"
         );
         assert_eq!(
-            enc(Command::RcptTo { address: "c@d.fr".into(), notify: Some(DsnNotify { success: true, failure: true, delay: false }) }),
+            enc(Command::RcptTo {
+                address: "c@d.fr".into(),
+                notify: Some(DsnNotify {
+                    success: true,
+                    failure: true,
+                    delay: false
+                })
+            }),
             "RCPT TO:<c@d.fr> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;c@d.fr\r\n"
         );
-        assert_eq!(enc(Command::Auth { mechanism: "EXTERNAL".into(), initial_response: Some("=".into()) }), "AUTH EXTERNAL =\r\n");
-        assert!(Command::RcptTo { address: "a@b.fr>\r\nRCPT TO:<x@y.fr".into(), notify: None }.encode().is_err());
+        assert_eq!(
+            enc(Command::Auth {
+                mechanism: "EXTERNAL".into(),
+                initial_response: Some("=".into())
+            }),
+            "AUTH EXTERNAL =\r\n"
+        );
+        assert!(
+            Command::RcptTo {
+                address: "a@b.fr>\r\nRCPT TO:<x@y.fr".into(),
+                notify: None
+            }
+            .encode()
+            .is_err()
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub struct XdmFile {
 
 impl std::fmt::Debug for XdmFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("XdmFile").field("name", &self.name).field("len", &self.data.len()).finish()
+        f.debug_struct("XdmFile")
+            .field("name", &self.name)
+            .field("len", &self.data.len())
+            .finish()
     }
 }
 
@@ -87,7 +90,9 @@ impl XdmSubset {
     /// metadata `URI` slot names it.
     pub fn file(&self, uri: &str) -> Option<&XdmFile> {
         let wanted = uri.trim_start_matches("./");
-        self.files.iter().find(|f| f.name.eq_ignore_ascii_case(wanted))
+        self.files
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(wanted))
     }
 }
 
@@ -106,7 +111,10 @@ pub struct XdmArchive {
 
 /// Checks an entry name and returns its components.
 pub fn check_entry_name(name: &str) -> Result<Vec<&str>, XdmError> {
-    let fail = |reason| XdmError::UnsafePath { name: name.to_owned(), reason };
+    let fail = |reason| XdmError::UnsafePath {
+        name: name.to_owned(),
+        reason,
+    };
     if name.is_empty() {
         return Err(fail("empty name"));
     }
@@ -139,7 +147,9 @@ pub fn check_entry_name(name: &str) -> Result<Vec<&str>, XdmError> {
 
 fn zip_error(e: ZipError) -> XdmError {
     match e {
-        ZipError::UnsupportedArchive(m) if m.to_ascii_lowercase().contains("password") => XdmError::Encrypted(String::new()),
+        ZipError::UnsupportedArchive(m) if m.to_ascii_lowercase().contains("password") => {
+            XdmError::Encrypted(String::new())
+        }
         ZipError::InvalidPassword => XdmError::Encrypted(String::new()),
         other => XdmError::Malformed(other.to_string()),
     }
@@ -149,7 +159,9 @@ fn zip_error(e: ZipError) -> XdmError {
 pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(zip_error)?;
     if zip.len() > limits.max_entries {
-        return Err(XdmError::TooManyEntries { limit: limits.max_entries });
+        return Err(XdmError::TooManyEntries {
+            limit: limits.max_entries,
+        });
     }
     let mut seen = HashSet::new();
     let mut total: u64 = 0;
@@ -170,7 +182,10 @@ pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmE
             match raw.compression() {
                 CompressionMethod::Stored | CompressionMethod::Deflated => {}
                 other => {
-                    return Err(XdmError::UnsupportedCompression { name, method: format!("{other:?}") });
+                    return Err(XdmError::UnsupportedCompression {
+                        name,
+                        method: format!("{other:?}"),
+                    });
                 }
             }
             let key = name.trim_end_matches('/').to_lowercase();
@@ -180,12 +195,21 @@ pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmE
             // Declared sizes first (cheap early refusal); actual bytes below.
             let declared = raw.size();
             if declared > limits.max_entry_size {
-                return Err(XdmError::Bomb { reason: format!("{name} declares {declared} bytes (limit {})", limits.max_entry_size) });
+                return Err(XdmError::Bomb {
+                    reason: format!(
+                        "{name} declares {declared} bytes (limit {})",
+                        limits.max_entry_size
+                    ),
+                });
             }
             let compressed = raw.compressed_size().max(1);
             if declared > limits.ratio_threshold && declared / compressed > limits.max_ratio {
                 return Err(XdmError::Bomb {
-                    reason: format!("{name} declares a compression ratio of {} (limit {})", declared / compressed, limits.max_ratio),
+                    reason: format!(
+                        "{name} declares a compression ratio of {} (limit {})",
+                        declared / compressed,
+                        limits.max_ratio
+                    ),
                 });
             }
             (name, raw.is_dir())
@@ -198,12 +222,16 @@ pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmE
             other => other,
         })?;
         let compressed = entry.compressed_size().max(1);
-        let cap = limits.max_entry_size.min(limits.max_total_size.saturating_sub(total));
+        let cap = limits
+            .max_entry_size
+            .min(limits.max_total_size.saturating_sub(total));
         let mut data = Vec::new();
         let mut limited = (&mut entry).take(cap.saturating_add(1));
         let mut buf = [0u8; 64 * 1024];
         loop {
-            let n = limited.read(&mut buf).map_err(|e| XdmError::Malformed(format!("{name}: {e}")))?;
+            let n = limited
+                .read(&mut buf)
+                .map_err(|e| XdmError::Malformed(format!("{name}: {e}")))?;
             if n == 0 {
                 break;
             }
@@ -213,22 +241,36 @@ pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmE
                 let reason = if len > limits.max_entry_size {
                     format!("{name} decompresses beyond {} bytes", limits.max_entry_size)
                 } else {
-                    format!("the archive decompresses beyond {} bytes", limits.max_total_size)
+                    format!(
+                        "the archive decompresses beyond {} bytes",
+                        limits.max_total_size
+                    )
                 };
                 return Err(XdmError::Bomb { reason });
             }
             if len > limits.ratio_threshold && len / compressed > limits.max_ratio {
-                return Err(XdmError::Bomb { reason: format!("{name} decompresses with a ratio above {}", limits.max_ratio) });
+                return Err(XdmError::Bomb {
+                    reason: format!(
+                        "{name} decompresses with a ratio above {}",
+                        limits.max_ratio
+                    ),
+                });
             }
         }
-        drop(limited);
         // The zip reader checks the CRC when the end of the entry is reached;
         // a short read means the declared size lied.
         if data.len() as u64 != entry.size() {
-            return Err(XdmError::Malformed(format!("{name}: {} bytes read, {} declared", data.len(), entry.size())));
+            return Err(XdmError::Malformed(format!(
+                "{name}: {} bytes read, {} declared",
+                data.len(),
+                entry.size()
+            )));
         }
         total += data.len() as u64;
-        let parts = check_entry_name(&name)?.into_iter().map(str::to_owned).collect();
+        let parts = check_entry_name(&name)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         files.push((parts, data));
     }
     layout(files)
@@ -258,15 +300,26 @@ fn layout(files: Vec<(Vec<String>, Vec<u8>)>) -> Result<XdmArchive, XdmError> {
     }
     for (name, (metadata, files)) in subsets {
         match metadata {
-            Some(metadata) => archive.subsets.push(XdmSubset { name, metadata, files }),
+            Some(metadata) => archive.subsets.push(XdmSubset {
+                name,
+                metadata,
+                files,
+            }),
             // Files in a folder without metadata are kept as loose files.
-            None => loose.extend(files.into_iter().map(|f| (format!("IHE_XDM/{name}/{}", f.name), f.data))),
+            None => loose.extend(
+                files
+                    .into_iter()
+                    .map(|f| (format!("IHE_XDM/{name}/{}", f.name), f.data)),
+            ),
         }
     }
     if archive.subsets.is_empty() {
         return Err(XdmError::MissingMetadata);
     }
-    archive.other = loose.into_iter().map(|(name, data)| XdmFile { name, data }).collect();
+    archive.other = loose
+        .into_iter()
+        .map(|(name, data)| XdmFile { name, data })
+        .collect();
     Ok(archive)
 }
 
@@ -283,7 +336,10 @@ pub struct ReadmeInfo {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `README.TXT` content.
@@ -301,7 +357,11 @@ pub fn readme_text(info: &ReadmeInfo, created: time::OffsetDateTime) -> String {
 pub fn index_html(info: &ReadmeInfo, entries: &[(String, String)]) -> String {
     let mut rows = String::new();
     for (path, title) in entries {
-        rows.push_str(&format!("<li><a href=\"{}\">{}</a></li>\n", html_escape(path), html_escape(title)));
+        rows.push_str(&format!(
+            "<li><a href=\"{}\">{}</a></li>\n",
+            html_escape(path),
+            html_escape(title)
+        ));
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"UTF-8\"><title>IHE XDM</title></head><body>\n<h1>Documents transmis</h1>\n<p>Expéditeur : {}</p>\n<ul>\n{rows}</ul>\n<p><a href=\"README.TXT\">README.TXT</a></p>\n</body></html>\n",
@@ -321,7 +381,11 @@ pub struct SubsetToWrite {
 }
 
 /// Writes an archive (deflated entries, folders first).
-pub fn write_archive(subsets: &[SubsetToWrite], info: &ReadmeInfo, created: time::OffsetDateTime) -> Result<Vec<u8>, XdmError> {
+pub fn write_archive(
+    subsets: &[SubsetToWrite],
+    info: &ReadmeInfo,
+    created: time::OffsetDateTime,
+) -> Result<Vec<u8>, XdmError> {
     if subsets.is_empty() || subsets.iter().all(|s| s.documents.is_empty()) {
         return Err(XdmError::Pack("no document".into()));
     }
@@ -334,7 +398,9 @@ pub fn write_archive(subsets: &[SubsetToWrite], info: &ReadmeInfo, created: time
         created.second(),
     )
     .unwrap_or_default();
-    let opts = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(when);
+    let opts = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(when);
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let pack = |e: ZipError| XdmError::Pack(e.to_string());
     let io = |e: std::io::Error| XdmError::Pack(e.to_string());
@@ -344,22 +410,29 @@ pub fn write_archive(subsets: &[SubsetToWrite], info: &ReadmeInfo, created: time
         for (name, title, _) in &s.documents {
             check_entry_name(name)?;
             if name.eq_ignore_ascii_case("METADATA.XML") {
-                return Err(XdmError::Pack("a document may not be named METADATA.XML".into()));
+                return Err(XdmError::Pack(
+                    "a document may not be named METADATA.XML".into(),
+                ));
             }
             index_entries.push((format!("IHE_XDM/{}/{name}", s.name), title.clone()));
         }
     }
     w.start_file("INDEX.HTM", opts).map_err(pack)?;
-    w.write_all(index_html(info, &index_entries).as_bytes()).map_err(io)?;
+    w.write_all(index_html(info, &index_entries).as_bytes())
+        .map_err(io)?;
     w.start_file("README.TXT", opts).map_err(pack)?;
-    w.write_all(readme_text(info, created).as_bytes()).map_err(io)?;
+    w.write_all(readme_text(info, created).as_bytes())
+        .map_err(io)?;
     w.add_directory("IHE_XDM/", opts).map_err(pack)?;
     for s in subsets {
-        w.add_directory(format!("IHE_XDM/{}/", s.name), opts).map_err(pack)?;
-        w.start_file(format!("IHE_XDM/{}/METADATA.XML", s.name), opts).map_err(pack)?;
+        w.add_directory(format!("IHE_XDM/{}/", s.name), opts)
+            .map_err(pack)?;
+        w.start_file(format!("IHE_XDM/{}/METADATA.XML", s.name), opts)
+            .map_err(pack)?;
         w.write_all(&s.metadata).map_err(io)?;
         for (name, _, data) in &s.documents {
-            w.start_file(format!("IHE_XDM/{}/{name}", s.name), opts).map_err(pack)?;
+            w.start_file(format!("IHE_XDM/{}/{name}", s.name), opts)
+                .map_err(pack)?;
             w.write_all(data).map_err(io)?;
         }
     }
@@ -380,7 +453,12 @@ mod tests {
 
     #[test]
     fn entry_names() {
-        for ok in ["IHE_XDM/SUBSET01/DOC0001.XML", "INDEX.HTM", "IHE_XDM/", "a/b c/d.xml"] {
+        for ok in [
+            "IHE_XDM/SUBSET01/DOC0001.XML",
+            "INDEX.HTM",
+            "IHE_XDM/",
+            "a/b c/d.xml",
+        ] {
             assert!(check_entry_name(ok).is_ok(), "{ok}");
         }
         for bad in [
@@ -405,6 +483,9 @@ mod tests {
 
     #[test]
     fn sha1_of_known_value() {
-        assert_eq!(hash_and_size(b"abc"), ("a9993e364706816aba3e25717850c26c9cd0d89d".into(), 3));
+        assert_eq!(
+            hash_and_size(b"abc"),
+            ("a9993e364706816aba3e25717850c26c9cd0d89d".into(), 3)
+        );
     }
 }
