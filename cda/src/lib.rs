@@ -1,5 +1,69 @@
-//! CDA R2 health documents per the ANS CI-SIS.
+//! CDA R2 health documents per the ANS CI-SIS (Ségur vague 2).
 //!
-//! This crate will hold the typed CDA header model, N1 and N3 document
-//! production, a streaming parser, a native header validator, versioning and
-//! N1/N3 pairs, XDS metadata derivation, and HTML rendering.
+//! The crate produces, reads, checks and shows the documents an LGC exchanges
+//! through the DMP and MSSanté:
+//!
+//! - [`header`]: a typed model of the whole CI-SIS "Structuration minimale"
+//!   header; [`datatypes`]: the HL7 data types it uses;
+//! - [`builder`]: builders that refuse an invalid header ([`BuildError`]) and
+//!   pre-fill it from the host's practitioner / structure / patient model;
+//! - [`body`]: N1 bodies (base64 PDF, the three N1 templateIds) and N3
+//!   structured bodies whose sections and entries volet crates fill through
+//!   the [`body::WriteXml`] trait or closures;
+//! - [`write`]: a deterministic quick-xml writer; [`clock`]: the injectable
+//!   clock and id generator the builders use;
+//! - [`parse`]: a streaming, namespace-aware parser that never panics, never
+//!   expands entities and keeps N1 bodies as zero-copy slices of the input;
+//! - [`validate`]: a native validator of the header rules with rule ids,
+//!   severities and XPath-like locations;
+//! - [`vocab`]: every templateId, code system and code in one place.
+//!
+//! # Design
+//! The model is *lenient*: a parsed document keeps what it says, strings as
+//! written, so that [`validate`] can report a wrong value instead of the parser
+//! hiding it. Strictness lives at the edges: builders take typed values
+//! (`segur_ids::IdNatPs`, [`vocab::Gender`], `time::OffsetDateTime`…) and
+//! run the validator before handing a document out.
+//!
+//! # Example
+//! ```
+//! use segur_cda::{Document, samples};
+//!
+//! // A fictitious N1 consultation report, built from the crate's fixtures.
+//! let doc = samples::n1_document()?;
+//! assert!(doc.validate().is_valid());
+//!
+//! // Write it (deterministic bytes) and read it back.
+//! let xml = doc.to_xml();
+//! let back = Document::parse(xml)?;
+//! assert_eq!(back.header, doc.header);
+//! assert!(back.non_xml_body().unwrap().decode().starts_with(b"%PDF-"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Test outputs for the official validators
+//! Tests write the documents they produce under
+//! `$SEGUR_TEST_OUT/cda/<volet-key>/` (feature `test-util`, module
+//! `test_output`, which documents the convention), and
+//! `scripts/check.d/20-cda-schematron.sh` validates them with the official XSD,
+//! header schematron and volet schematron.
+
+pub mod body;
+pub mod builder;
+pub mod clock;
+pub mod datatypes;
+pub mod document;
+pub mod error;
+pub mod header;
+pub mod parse;
+pub mod samples;
+#[cfg(feature = "test-util")]
+pub mod test_output;
+pub mod validate;
+pub mod vocab;
+pub mod write;
+
+pub use body::{Body, Level, NonXmlBody, StructuredBody};
+pub use document::Document;
+pub use error::{BuildError, Error, ParseError, ParseErrorKind, XdsError};
+pub use header::Header;

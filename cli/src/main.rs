@@ -10,7 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod conformance;
+mod ins;
 mod output;
+mod psc;
+mod ssi;
 
 use output::CliError;
 
@@ -27,8 +31,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// INS: NIR / NIA checks, INS datamatrix.
+    Ins(ins::InsCommand),
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// REM conformance: requirement catalogue, scenario runs, coverage gate.
+    Conformance(conformance::ConformanceCommand),
+    /// Pro Santé Connect: discovery, desktop login, simulator.
+    Psc(psc::PscCommand),
+    /// Security: password policy, audit trail, certificates, backups.
+    Ssi(ssi::SsiCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +78,10 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Conformance(cmd) => conformance::run(cmd, cli.json),
+        Command::Ins(cmd) => ins::run(cmd, cli.json),
+        Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Ssi(cmd) => ssi::run(cmd, cli.json),
     }
 }
 

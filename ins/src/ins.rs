@@ -43,8 +43,9 @@ pub enum InsError {
 ///
 /// NIR vs NIA is told by this OID only. Test (`.10`) and demonstration (`.11`)
 /// identities are NIR-type domains but are never merged with production records.
+/// The set is closed (the datamatrix S2 field and the CI-SIS know these four),
+/// so the enum can be matched exhaustively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
 pub enum InsOid {
     /// INS-NIR, `1.2.250.1.213.1.4.8` (production).
     InsNir,

@@ -48,6 +48,7 @@
 //! # Ok::<(), NirError>(())
 //! ```
 
+pub mod datamatrix;
 mod identity;
 mod ins;
 pub mod names;
@@ -85,4 +86,7 @@ pub enum Error {
     /// Refused identity event.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// Invalid datamatrix payload or image.
+    #[error(transparent)]
+    Datamatrix(datamatrix::DatamatrixError),
 }

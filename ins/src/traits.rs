@@ -537,6 +537,28 @@ impl Traits {
         self.used_given_name.as_ref()
     }
 
+    /// Traits from values already checked, the first given name being
+    /// consistent with the list (checked by the caller).
+    pub(crate) fn from_checked_parts(
+        birth_family_name: FamilyName,
+        birth_given_names: Vec<GivenName>,
+        first_given_name: GivenName,
+        birth_date: BirthDate,
+        sex: Sex,
+        birth_place: Option<InseeCode>,
+    ) -> Self {
+        Self {
+            birth_family_name,
+            birth_given_names,
+            first_given_name,
+            birth_date,
+            sex,
+            birth_place,
+            used_family_name: None,
+            used_given_name: None,
+        }
+    }
+
     /// A builder initialised with these traits, to change some of them.
     pub fn to_builder(&self) -> TraitsBuilder {
         TraitsBuilder {

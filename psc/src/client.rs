@@ -89,6 +89,30 @@ fn without_query(url: &Url) -> String {
     u.to_string()
 }
 
+/// Fetches and checks the discovery document of `environment` (no client
+/// credentials needed). [`PscClient`] caches it; this is for tools.
+pub async fn discover(
+    environment: &Environment,
+    shell: &HttpShell,
+) -> Result<ProviderMetadata, Error> {
+    let issuer = environment.issuer();
+    let resp = shell
+        .send(HttpRequest {
+            method: HttpMethod::Get,
+            url: environment.discovery_url()?,
+            headers: vec![("accept".into(), "application/json".into())],
+            body: Vec::new(),
+        })
+        .await?;
+    if resp.status != 200 {
+        return Err(Error::invalid_response(
+            "discovery",
+            format!("HTTP status {}", resp.status),
+        ));
+    }
+    ProviderMetadata::parse(&resp.body, &issuer)
+}
+
 /// Builder of [`PscClient`].
 #[derive(Debug)]
 pub struct PscClientBuilder {
@@ -258,16 +282,7 @@ impl PscClient {
     }
 
     async fn load_provider(&self) -> Result<CachedProvider, Error> {
-        let issuer = self.environment.issuer();
-        let url = self.environment.discovery_url()?;
-        let resp = self.get(url).await?;
-        if resp.status != 200 {
-            return Err(Error::invalid_response(
-                "discovery",
-                format!("HTTP status {}", resp.status),
-            ));
-        }
-        let metadata = ProviderMetadata::parse(&resp.body, &issuer)?;
+        let metadata = discover(&self.environment, &self.shell).await?;
         let jwks = self.fetch_jwks(&metadata).await?;
         let mut verifier =
             IdTokenVerifier::new(metadata.issuer.clone(), self.client.client_id.clone(), jwks)

@@ -89,7 +89,7 @@ pub use claims::{
 #[cfg(feature = "client")]
 pub use client::{
     CibaAuthentication, CibaCancel, CibaPollOutcome, HttpShell, PscClient, PscClientBuilder,
-    PscLogin, loopback_tls_config,
+    PscLogin, discover, loopback_tls_config,
 };
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use error::{

@@ -999,39 +999,54 @@ impl AuditTrail for SqliteAuditTrail {
 
     fn verify(&self) -> Result<VerifyReport> {
         let conn = self.lock()?;
-        // One read transaction: a consistent snapshot while writers go on.
-        let tx = conn.unchecked_transaction()?;
-        let head = Self::stored_head(&tx)?;
-        let mut stmt = tx.prepare(&format!("SELECT {COLUMNS} FROM audit_records ORDER BY seq"))?;
-        let rows = stmt.query_map([], row_to_record)?;
-        let mut records = Vec::new();
-        let mut unreadable = Vec::new();
-        for row in rows {
-            match row? {
-                Ok(r) => records.push(r),
-                Err(e) => unreadable.push(e),
-            }
-        }
-        drop(stmt);
-        tx.finish()?;
-        if let Some(first) = unreadable.first() {
-            // A field that no longer parses has been tampered with outside the API.
-            let seq = first
-                .strip_prefix("record ")
-                .and_then(|s| s.split(':').next())
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            let mut report = verify_records(&records, head.as_ref());
-            report.issues.insert(0, ChainIssue::Modified { seq });
-            return Ok(report);
-        }
-        Ok(verify_records(&records, head.as_ref()))
+        verify_sqlite(&conn)?.ok_or_else(|| Error::Corrupt("audit tables missing".into()))
     }
 
     fn checkpoint(&self) -> Result<Option<Checkpoint>> {
         let conn = self.lock()?;
         Self::stored_head(&conn)
     }
+}
+
+/// Verifies the audit trail stored in a SQLite database without writing to
+/// it (for backups). `Ok(None)` when the database has no audit table.
+pub fn verify_sqlite(conn: &Connection) -> Result<Option<VerifyReport>> {
+    let has_table: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_records'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)?;
+    if !has_table {
+        return Ok(None);
+    }
+    // One read transaction: a consistent snapshot while writers go on.
+    let tx = conn.unchecked_transaction()?;
+    let head = SqliteAuditTrail::stored_head(&tx)?;
+    let mut stmt = tx.prepare(&format!("SELECT {COLUMNS} FROM audit_records ORDER BY seq"))?;
+    let rows = stmt.query_map([], row_to_record)?;
+    let mut records = Vec::new();
+    let mut unreadable = Vec::new();
+    for row in rows {
+        match row? {
+            Ok(r) => records.push(r),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    drop(stmt);
+    tx.finish()?;
+    let mut report = verify_records(&records, head.as_ref());
+    if let Some(first) = unreadable.first() {
+        // A field that no longer parses was tampered with outside the API.
+        let seq = first
+            .strip_prefix("record ")
+            .and_then(|s| s.split(':').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        report.issues.insert(0, ChainIssue::Modified { seq });
+    }
+    Ok(Some(report))
 }
 
 /// An in-memory trail with the same chain, for other crates' tests.

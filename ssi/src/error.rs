@@ -19,9 +19,15 @@ pub enum Error {
     /// A TLS configuration could not be built.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// Authentication, account or session refusal.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     /// An antivirus scan failed or found malware.
     #[error(transparent)]
     Scan(#[from] ScanError),
+    /// A backup or restore was refused.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     /// The SQLite store failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -234,4 +240,114 @@ pub enum ScanError {
     /// The reply could not be understood.
     #[error("unexpected antivirus reply: {0:?}")]
     Protocol(String),
+}
+
+/// Why an authentication, account operation or session check was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// Unknown login or wrong password (never says which).
+    #[error("invalid login or password")]
+    InvalidCredentials,
+    /// The account is locked after repeated failures.
+    #[error("account locked{}", match until { Some(t) => format!(" until {t}"), None => " until an administrator unlocks it".to_owned() })]
+    Locked {
+        /// End of the temporary lock; None when an administrator must unlock.
+        until: Option<time::OffsetDateTime>,
+    },
+    /// The account is disabled.
+    #[error("account disabled")]
+    Disabled,
+    /// The account has no local password (directory or Pro Santé Connect only).
+    #[error("this account has no local password")]
+    NoLocalPassword,
+    /// A privileged account must enrol a second factor before logging in.
+    #[error("a second factor (TOTP) must be enrolled for this privileged account")]
+    MfaEnrollmentRequired,
+    /// Wrong or replayed TOTP code.
+    #[error("invalid second-factor code")]
+    InvalidMfaCode,
+    /// The second-factor challenge is unknown or expired.
+    #[error("the second-factor step expired: log in again")]
+    ChallengeExpired,
+    /// The new password is refused by the policy.
+    #[error("password refused:\n{}", check.explain())]
+    PasswordRejected {
+        /// The findings.
+        check: crate::password::PasswordCheck,
+    },
+    /// No such account (administration calls only).
+    #[error("no account {id:?}")]
+    UnknownAccount {
+        /// Login.
+        id: String,
+    },
+    /// The account already exists.
+    #[error("account {id:?} already exists")]
+    AccountExists {
+        /// Login.
+        id: String,
+    },
+    /// The actor may not do this.
+    #[error("{actor:?} is not allowed to {action}")]
+    NotAuthorized {
+        /// Who asked.
+        actor: String,
+        /// What.
+        action: &'static str,
+    },
+    /// Unknown session token.
+    #[error("unknown session")]
+    SessionUnknown,
+    /// The session ended.
+    #[error("session expired ({reason:?})")]
+    SessionExpired {
+        /// Why.
+        reason: crate::session::SessionEnd,
+    },
+    /// The action needs a recent authentication.
+    #[error("this action requires re-authentication")]
+    ReauthenticationRequired,
+}
+
+/// A backup or restore that was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// The destination exists (backups never overwrite).
+    #[error("{path} already exists: backups never overwrite")]
+    DestinationExists {
+        /// The destination.
+        path: std::path::PathBuf,
+    },
+    /// The manifest next to the backup is missing or unreadable.
+    #[error("backup manifest {path} is missing or unreadable: {reason}")]
+    Manifest {
+        /// Manifest path.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The backup file does not match its manifest checksum.
+    #[error("backup {path} does not match its checksum (altered or truncated)")]
+    ChecksumMismatch {
+        /// The backup.
+        path: std::path::PathBuf,
+    },
+    /// SQLite's integrity check failed.
+    #[error("integrity check of {path} failed: {detail}")]
+    IntegrityCheck {
+        /// The database.
+        path: std::path::PathBuf,
+        /// First messages of `PRAGMA integrity_check`.
+        detail: String,
+    },
+    /// The audit trail inside the backup is broken.
+    #[error("the audit trail in {path} is broken: {first_issue}")]
+    AuditTrailBroken {
+        /// The database.
+        path: std::path::PathBuf,
+        /// First issue found.
+        first_issue: String,
+    },
 }

@@ -17,7 +17,8 @@
 //!   test PKI) and a production client configuration refuses a test identity.
 //!
 //! There is no way to disable certificate verification in this module. Tests
-//! and simulators use [`crate::test_pki`], whose root is trusted explicitly.
+//! and simulators use the `test_pki` module (feature `test-pki`), whose root is
+//! trusted explicitly.
 //!
 //! ```
 //! # #[cfg(feature = "test-pki")] {
