@@ -169,9 +169,9 @@ pub fn read_archive(bytes: &[u8], limits: &XdmLimits) -> Result<XdmArchive, XdmE
     for i in 0..zip.len() {
         let (name, is_dir) = {
             let raw = zip.by_index_raw(i).map_err(zip_error)?;
+            // Names that are not UTF-8 are CP437 (zip APPNOTE); the zip crate decodes them.
             let name = String::from_utf8(raw.name_raw().to_vec())
-                .or_else(|_| raw.name().map(|n| n.into_owned()))
-                .map_err(|_| XdmError::Malformed(format!("entry {i} has an unreadable name")))?;
+                .unwrap_or_else(|_| raw.name().to_owned());
             check_entry_name(&name)?;
             if raw.encrypted() {
                 return Err(XdmError::Encrypted(name));
