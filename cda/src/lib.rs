@@ -16,6 +16,12 @@
 //!   expands entities and keeps N1 bodies as zero-copy slices of the input;
 //! - [`validate`]: a native validator of the header rules with rule ids,
 //!   severities and XPath-like locations;
+//! - [`render`]: native, safely escaped HTML rendering, and the
+//!   `xml-stylesheet` helper ([`document::with_stylesheet_pi`]);
+//! - [`versions`]: new versions (RPLC), newer-version and duplicate detection,
+//!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
+//! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
+//!   and their ebRIM XML (shared by segur-dmp and segur-mss);
 //! - [`vocab`]: every templateId, code system and code in one place.
 //!
 //! # Design
@@ -56,12 +62,15 @@ pub mod document;
 pub mod error;
 pub mod header;
 pub mod parse;
+pub mod render;
 pub mod samples;
 #[cfg(feature = "test-util")]
 pub mod test_output;
 pub mod validate;
+pub mod versions;
 pub mod vocab;
 pub mod write;
+pub mod xds;
 
 pub use body::{Body, Level, NonXmlBody, StructuredBody};
 pub use document::Document;

@@ -8,7 +8,7 @@
 use std::io;
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesPI, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
 use crate::body::{Body, Entry, Section, StructuredBody};
 use crate::datatypes::{Addr, Code, Ii, IvlTs, NamePartKind, PersonName, Telecom, Ts};
@@ -53,16 +53,12 @@ fn write_into<W: io::Write>(
     doc: &Document,
     options: &WriteOptions,
 ) -> io::Result<()> {
-    w.inner
-        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    w.raw_bytes(b"\n")?;
+    // Prolog written by hand: the indenting writer would add blank lines.
+    w.raw_bytes(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
     if let Some(href) = &options.stylesheet_href {
-        let content = format!(
-            "xml-stylesheet type=\"text/xsl\" href=\"{}\"",
-            quick_xml::escape::escape(href.as_str())
-        );
-        w.inner.write_event(Event::PI(BytesPI::new(content)))?;
-        w.raw_bytes(b"\n")?;
+        w.raw_bytes(b"<?xml-stylesheet type=\"text/xsl\" href=\"")?;
+        w.raw_bytes(quick_xml::escape::escape(href.as_str()).as_bytes())?;
+        w.raw_bytes(b"\"?>\n")?;
     }
     let mut root = BytesStart::new("ClinicalDocument");
     root.push_attribute(("xmlns", NS_HL7));

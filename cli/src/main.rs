@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cda;
 mod conformance;
+mod dmp;
 mod ins;
 mod output;
 mod psc;
@@ -35,10 +37,14 @@ enum Command {
     Ins(ins::InsCommand),
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// DMP / Mon espace santé: VIHF, feeding, search, retrieval.
+    Dmp(dmp::DmpCommand),
     /// REM conformance: requirement catalogue, scenario runs, coverage gate.
     Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
     Psc(psc::PscCommand),
+    /// CDA R2 documents: info, validate, render, sample.
+    Cda(cda::CdaCommand),
     /// Security: password policy, audit trail, certificates, backups.
     Ssi(ssi::SsiCommand),
 }
@@ -78,9 +84,11 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Dmp(cmd) => dmp::run(cmd, cli.json),
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
+        Command::Cda(cmd) => cda::run(cmd, cli.json),
         Command::Ssi(cmd) => ssi::run(cmd, cli.json),
     }
 }

@@ -1,0 +1,296 @@
+//! `segur cda`: inspect, validate and render CDA R2 documents; produce samples.
+
+use std::path::{Path, PathBuf};
+
+use segur_cda::render::{RenderOptions, render_html};
+use segur_cda::validate::Severity;
+use segur_cda::{Document, Level};
+use serde_json::json;
+
+use crate::output::{self, CliError};
+
+/// CDA R2 documents (CI-SIS): info, validate, render, sample.
+#[derive(Debug, clap::Args)]
+pub struct CdaCommand {
+    #[command(subcommand)]
+    action: CdaAction,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum CdaAction {
+    /// Header facts of a document (ids, type, dates, patient, authors, body).
+    Info {
+        /// The CDA document (XML).
+        file: PathBuf,
+    },
+    /// Checks the CI-SIS header rules and the N1 body (exit 1 on any error).
+    Validate {
+        /// The CDA document (XML).
+        file: PathBuf,
+    },
+    /// Renders the document as a self-contained HTML page.
+    Render {
+        /// The CDA document (XML).
+        file: PathBuf,
+        /// Output HTML file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Writes a rich fictitious sample document.
+    Sample {
+        /// Which sample.
+        #[arg(value_enum)]
+        kind: SampleKind,
+        /// Output XML file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SampleKind {
+    /// An N1 consultation report with a PDF body.
+    N1,
+}
+
+/// Runs `segur cda …`.
+pub fn run(cmd: &CdaCommand, json: bool) -> Result<(), CliError> {
+    match &cmd.action {
+        CdaAction::Info { file } => info(&load(file)?, json),
+        CdaAction::Validate { file } => validate(&load(file)?, json),
+        CdaAction::Render { file, output } => {
+            let doc = load(file)?;
+            let html = render_html(&doc, &RenderOptions::default());
+            std::fs::write(output, html)
+                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))?;
+            output::print(
+                json,
+                &json!({"written": output.display().to_string()}),
+                || format!("rendered {} to {}", file.display(), output.display()),
+            )
+        }
+        CdaAction::Sample {
+            kind: SampleKind::N1,
+            output,
+        } => {
+            let doc = segur_cda::samples::n1_document().map_err(|e| CliError::Failed(e.into()))?;
+            std::fs::write(output, doc.to_xml())
+                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))?;
+            output::print(
+                json,
+                &json!({"written": output.display().to_string()}),
+                || format!("wrote sample N1 document to {}", output.display()),
+            )
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<Document, CliError> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", file.display())))?;
+    Document::parse(bytes).map_err(|e| CliError::invalid(format!("{}: {e}", file.display())))
+}
+
+fn ii(i: &segur_cda::datatypes::Ii) -> serde_json::Value {
+    json!({"root": i.root, "extension": i.extension})
+}
+
+fn info(doc: &Document, json_out: bool) -> Result<(), CliError> {
+    let h = &doc.header;
+    let patient = h.patient_role();
+    let p = patient.and_then(|r| r.patient.as_ref());
+    let n1 = doc.non_xml_body();
+    let sections: Vec<String> = doc
+        .structured_body()
+        .map(|b| {
+            b.all_sections()
+                .iter()
+                .filter_map(|s| s.code.as_ref().and_then(|c| c.code.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let value = json!({
+        "level": doc.level().to_string(),
+        "template_ids": h.template_ids.iter().map(ii).collect::<Vec<_>>(),
+        "id": h.id.as_ref().map(ii),
+        "code": h.code.as_ref().map(|c| json!({"code": c.code, "code_system": c.code_system, "display_name": c.display_name})),
+        "title": h.title,
+        "effective_time": h.effective_time.as_ref().and_then(|t| t.value.clone()),
+        "confidentiality": h.confidentiality_code.as_ref().and_then(|c| c.code.clone()),
+        "language": h.language_code,
+        "set_id": h.set_id.as_ref().map(ii),
+        "version": h.version_number,
+        "patient": {
+            "ids": patient.map(|r| r.ids.iter().map(ii).collect::<Vec<_>>()).unwrap_or_default(),
+            "ins": h.patient_ins().map(ii),
+            "birth_name": p.and_then(|p| p.birth_name()),
+            "given_names": p.and_then(|p| p.given_names()),
+            "gender": p.and_then(|p| p.administrative_gender_code.as_ref()).and_then(|g| g.code.clone()),
+            "birth_time": p.and_then(|p| p.birth_time.as_ref()).and_then(|b| b.value.clone()),
+        },
+        "authors": h.authors.iter().map(|a| json!({
+            "ids": a.assigned_author.ids.iter().map(ii).collect::<Vec<_>>(),
+            "name": a.assigned_author.display_name(),
+            "time": a.time.as_ref().and_then(|t| t.value.clone()),
+        })).collect::<Vec<_>>(),
+        "custodian": h.custodian.as_ref().and_then(|c| c.organization.name.clone()),
+        "n1": n1.map(|b| json!({"media_type": b.media_type(), "decoded_size": b.decoded_len()})),
+        "section_codes": sections,
+        "related_documents": h.related_documents.iter().map(|r| json!({
+            "type_code": r.type_code,
+            "parent_ids": r.parent_ids.iter().map(ii).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    });
+    output::print(json_out, &value, || {
+        let mut lines = Vec::new();
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+        lines.push(format!("level:            {}", doc.level()));
+        lines.push(format!(
+            "templateIds:      {}",
+            h.template_ids
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        lines.push(format!(
+            "id:               {}",
+            opt(h.id.as_ref().map(|i| i.to_string()))
+        ));
+        lines.push(format!(
+            "code:             {}",
+            opt(h.code.as_ref().map(|c| format!(
+                "{} ({}) {}",
+                c.code_str(),
+                c.code_system.as_deref().unwrap_or(""),
+                c.display_name.as_deref().unwrap_or("")
+            )))
+        ));
+        lines.push(format!("title:            {}", opt(h.title.clone())));
+        lines.push(format!(
+            "effectiveTime:    {}",
+            opt(h.effective_time.as_ref().and_then(|t| t.value.clone()))
+        ));
+        lines.push(format!(
+            "confidentiality:  {}",
+            opt(h.confidentiality_code.as_ref().and_then(|c| c.code.clone()))
+        ));
+        lines.push(format!(
+            "language:         {}",
+            opt(h.language_code.clone())
+        ));
+        lines.push(format!(
+            "setId:            {}",
+            opt(h.set_id.as_ref().map(|i| i.to_string()))
+        ));
+        lines.push(format!(
+            "version:          {}",
+            opt(h.version_number.clone())
+        ));
+        if let Some(r) = patient {
+            lines.push(format!(
+                "patient ids:      {}",
+                r.ids
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if let Some(p) = p {
+            lines.push(format!(
+                "birth name:       {}",
+                p.birth_name().unwrap_or("-")
+            ));
+            lines.push(format!(
+                "given names:      {}",
+                p.given_names().unwrap_or("-")
+            ));
+            lines.push(format!(
+                "gender:           {}",
+                p.administrative_gender_code
+                    .as_ref()
+                    .map(|g| g.code_str())
+                    .unwrap_or("-")
+            ));
+            lines.push(format!(
+                "birthTime:        {}",
+                p.birth_time
+                    .as_ref()
+                    .and_then(|b| b.value.as_deref())
+                    .unwrap_or("-")
+            ));
+        }
+        for a in &h.authors {
+            lines.push(format!(
+                "author:           {}",
+                a.assigned_author.display_name()
+            ));
+        }
+        lines.push(format!(
+            "custodian:        {}",
+            opt(h
+                .custodian
+                .as_ref()
+                .and_then(|c| c.organization.name.clone()))
+        ));
+        match doc.level() {
+            Level::N1 => {
+                if let Some(b) = n1 {
+                    lines.push(format!(
+                        "body:             {} ({} bytes decoded)",
+                        b.media_type(),
+                        b.decoded_len()
+                    ));
+                }
+            }
+            _ => lines.push(format!("sections:         {}", sections.join(", "))),
+        }
+        for r in &h.related_documents {
+            lines.push(format!(
+                "related:          {} {}",
+                r.type_code.as_deref().unwrap_or("?"),
+                r.parent_ids
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        lines.join("\n")
+    })
+}
+
+fn validate(doc: &Document, json_out: bool) -> Result<(), CliError> {
+    let report = doc.validate();
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
+    output::print(
+        json_out,
+        &json!({"valid": report.is_valid(), "errors": errors, "warnings": warnings, "findings": report.findings}),
+        || {
+            let mut lines: Vec<String> = report.findings.iter().map(|f| f.to_string()).collect();
+            lines.push(format!(
+                "{}: {errors} error(s), {warnings} warning(s)",
+                if report.is_valid() {
+                    "valid"
+                } else {
+                    "invalid"
+                }
+            ));
+            lines.join("\n")
+        },
+    )?;
+    if report.is_valid() {
+        Ok(())
+    } else {
+        let first = report
+            .findings
+            .iter()
+            .find(|f| f.severity == Severity::Error);
+        Err(CliError::invalid(format!(
+            "{errors} error(s); first: {}",
+            first.map(|f| f.to_string()).unwrap_or_default()
+        )))
+    }
+}
