@@ -16,10 +16,14 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 async fn mutual_tls_over_loopback_with_alpn() {
     let pki = TestPki::generate().unwrap();
     let server_cert = pki.issue_localhost_server().unwrap();
-    let org = pki.issue_organisation(&"1750712184".parse().unwrap(), "CENTRE DE SANTE FICTIF").unwrap();
+    let org = pki
+        .issue_organisation(&"1750712184".parse().unwrap(), "CENTRE DE SANTE FICTIF")
+        .unwrap();
 
     let server = ServerTlsBuilder::new(server_cert.identity().unwrap())
-        .with_client_auth(segur_ssi::tls::ClientAuth::Required(pki.trust_store().unwrap()))
+        .with_client_auth(segur_ssi::tls::ClientAuth::Required(
+            pki.trust_store().unwrap(),
+        ))
         .with_alpn([b"http/1.1".to_vec()])
         .build()
         .unwrap();
@@ -30,7 +34,9 @@ async fn mutual_tls_over_loopback_with_alpn() {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut tls = acceptor.accept(tcp).await.unwrap();
         let (_, conn) = tls.get_ref();
-        let peer = peer_identity(conn.peer_certificates().unwrap()).unwrap().unwrap();
+        let peer = peer_identity(conn.peer_certificates().unwrap())
+            .unwrap()
+            .unwrap();
         let alpn = conn.alpn_protocol().map(<[u8]>::to_vec);
         let mut buf = [0u8; 4];
         tls.read_exact(&mut buf).await.unwrap();
