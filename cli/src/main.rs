@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod cda;
 mod conformance;
+mod dmp;
 mod ins;
 mod output;
 mod psc;
@@ -36,6 +37,8 @@ enum Command {
     Ins(ins::InsCommand),
     /// Identifier checks (OID, RPPS, idNat_PS).
     Id(IdCommand),
+    /// DMP / Mon espace santé: VIHF, feeding, search, retrieval.
+    Dmp(dmp::DmpCommand),
     /// REM conformance: requirement catalogue, scenario runs, coverage gate.
     Conformance(conformance::ConformanceCommand),
     /// Pro Santé Connect: discovery, desktop login, simulator.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::Id(cmd) => id(cmd, cli.json),
+        Command::Dmp(cmd) => dmp::run(cmd, cli.json),
         Command::Conformance(cmd) => conformance::run(cmd, cli.json),
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
