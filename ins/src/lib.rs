@@ -55,6 +55,8 @@ mod ins;
 pub mod insi;
 pub mod names;
 mod nir;
+#[cfg(feature = "insi")]
+pub mod sentinelle;
 mod traits;
 
 pub use identity::{
@@ -92,6 +94,14 @@ pub enum Error {
     #[cfg(feature = "insi")]
     #[error(transparent)]
     Insi(#[from] insi::InsiError),
+    /// Sentinelle lookup / verification error.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Sentinelle(#[from] sentinelle::SentinelleError),
+    /// Refused qualification.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Qualification(#[from] sentinelle::QualificationError),
     /// Invalid datamatrix payload or image.
     #[error(transparent)]
     Datamatrix(datamatrix::DatamatrixError),
