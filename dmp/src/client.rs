@@ -141,6 +141,11 @@ impl DmpClientBuilder {
         self
     }
 
+    /// The clock as a closure (`move || virtual_clock.now()`).
+    pub fn clock_fn(self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock(Arc::new(crate::FnClock::new(now)))
+    }
+
     /// The user's rights on documents (imaging manifests).
     pub fn rights(mut self, rights: DocumentRights) -> Self {
         self.rights = rights;
@@ -758,21 +763,13 @@ impl DmpClient {
         let history = self.inner.local.history.as_ref();
         let local = match &header {
             Some(h) => classify_header(history, patient, h)?,
-            None => {
-                if history.get(unique_id, Direction::Sent)?.is_some()
-                    || history.get(unique_id, Direction::Received)?.is_some()
-                {
-                    classify_entry(
-                        history,
-                        &DocumentEntry {
-                            unique_id: unique_id.to_owned(),
-                            ..DocumentEntry::default()
-                        },
-                    )?
-                } else {
-                    LocalPresence::NotPresent
-                }
-            }
+            None => classify_entry(
+                history,
+                &DocumentEntry {
+                    unique_id: unique_id.to_owned(),
+                    ..DocumentEntry::default()
+                },
+            )?,
         };
         if history.get(unique_id, Direction::Received)?.is_none() {
             let entry = DocumentEntry {

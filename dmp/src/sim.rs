@@ -233,6 +233,12 @@ impl DmpSimulatorBuilder {
         self
     }
 
+    /// The clock as a closure (e.g. a conformance runner's virtual clock:
+    /// `move || clock.now()`).
+    pub fn clock_fn(self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock(Arc::new(crate::FnClock::new(now)))
+    }
+
     /// Serves HTTPS with this configuration (ask for client certificates
     /// for mutual TLS: `segur_ssi::test_pki::TestPki::server_config(&cert, true)`).
     pub fn tls(mut self, config: rustls::ServerConfig) -> Self {

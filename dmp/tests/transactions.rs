@@ -571,3 +571,57 @@ async fn visibility_choices_at_feeding() {
         feed.visibility
     );
 }
+
+#[tokio::test]
+async fn replacing_a_pair_replaces_both_forms_together() {
+    let e = env().await;
+    let ids =
+        segur_cda::clock::OidSequence::starting_at(samples::SAMPLE_STRUCTURE_OID, "PAIRV-", 1);
+    let pdf = || NonXmlBody::pdf(samples::simple_pdf(&["Compte rendu (N1)"]));
+    let v1 = DocumentPair::from_n3(n3_doc(9), pdf(), None, &ids).expect("pair");
+    let feed_of = |p: &DocumentPair| {
+        let mut f = Feed::pair(p);
+        f.documents[0] = FeedDocument::cda(p.n3().to_xml()).format_code(n3_format());
+        f
+    };
+    e.client.feed(&feed_of(&v1)).await.expect("v1");
+    let v1_uuids: Vec<String> = pair_unique_ids(&v1)
+        .iter()
+        .map(|u| e.sim.current(u).expect("v1").entry.entry_uuid)
+        .collect();
+    let later = segur_cda::clock::FixedClock(time::macros::datetime!(2024-03-20 10:00 +01:00));
+    let v2 = v1
+        .replace(
+            v1.n3().structured_body().expect("n3 body").clone(),
+            pdf(),
+            &ids,
+            &later,
+        )
+        .expect("v2");
+    e.client.feed(&feed_of(&v2)).await.expect("v2");
+    let v2_uuids: Vec<String> = pair_unique_ids(&v2)
+        .iter()
+        .map(|u| e.sim.current(u).expect("v2").entry.entry_uuid)
+        .collect();
+    let assocs = e.sim.associations();
+    let has = |t: &str, s: &str, d: &str| {
+        assocs
+            .iter()
+            .any(|a| a.association_type == t && a.source == s && a.target == d)
+    };
+    // Each form replaces its own previous version; the new forms are linked.
+    assert!(has(ASSOCIATION_RPLC, &v2_uuids[0], &v1_uuids[0]));
+    assert!(has(ASSOCIATION_RPLC, &v2_uuids[1], &v1_uuids[1]));
+    assert!(has(ASSOCIATION_XFRM, &v2_uuids[1], &v2_uuids[0]));
+    // Both old forms are deprecated; a search shows the two new ones.
+    let found = e
+        .client
+        .search(&e.patient, &FindDocuments::new())
+        .await
+        .expect("search");
+    let mut uids: Vec<String> = found.into_iter().map(|f| f.entry.unique_id).collect();
+    uids.sort();
+    let mut expected = pair_unique_ids(&v2);
+    expected.sort();
+    assert_eq!(uids, expected);
+}
