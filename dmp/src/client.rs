@@ -71,6 +71,9 @@ pub const SERVICE_REGISTRY: &str = "/registry";
 /// Path of the repository (ITI-41, ITI-43).
 pub const SERVICE_REPOSITORY: &str = "/repository";
 
+/// Largest response read (a DMP response carries at most a few documents).
+const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+
 /// The DMP test platform base URL (reference §1).
 pub const DEV9_BASE_URL: &str = "https://lps.dev9.dmp.gouv.fr/si-dmp-server/v2/services";
 
@@ -446,7 +449,17 @@ impl DmpClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let body = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&url, &e))? {
+            if body.len() + chunk.len() > MAX_RESPONSE {
+                return Err(ProtocolError::Unexpected(format!(
+                    "response larger than {MAX_RESPONSE} bytes"
+                ))
+                .into());
+            }
+            body.extend_from_slice(&chunk);
+        }
         tracing::debug!(%url, action, status, "DMP exchange");
         if !is_soap_content_type(&content_type) {
             return Err(ProtocolError::HttpStatus { status }.into());
@@ -640,6 +653,19 @@ impl DmpClient {
             &[("results", found.len().to_string())],
         )?;
         Ok(found)
+    }
+
+    /// The synthetic view of the patient's DMP (SC.DMP/UX.14/15/50): the
+    /// latest approved documents of the configured types and the date of the
+    /// last feeding from this software. Spawn it to refresh in the background.
+    pub async fn synthetic_view(
+        &self,
+        patient: &Ins,
+        config: &crate::history::SyntheticViewConfig,
+    ) -> Result<crate::history::SyntheticView, Error> {
+        let found = self.search(patient, &FindDocuments::new()).await?;
+        let entries: Vec<DocumentEntry> = found.into_iter().map(|f| f.entry).collect();
+        crate::history::synthetic_view(self.inner.local.history.as_ref(), patient, &entries, config)
     }
 
     /// GetDocuments by uniqueId with full metadata: the current entries of

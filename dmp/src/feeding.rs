@@ -537,7 +537,7 @@ impl OrderSender for DmpOrderSender {
 /// Drains the queue in the background (feature `client`): at start, orders left in flight by a
 /// crash go back to pending (checked before resending); then it sends every
 /// due order, sleeps until the next one is due (or `poll` elapses, or
-/// [`FeedWorker::wake`] is called), and stops when `shutdown` completes.
+/// its [`FeedWorker::waker`] is notified), and stops when `shutdown` completes.
 /// One worker per queue database.
 #[cfg(feature = "client")]
 pub struct FeedWorker {

@@ -36,7 +36,7 @@
 //! perimeter, the [`feeding::FeedWorker`] drains the queue through the
 //! client, exactly once.
 //!
-//! **Simulator** (feature `sim`): [`sim::DmpSimulator`], a loopback DMP
+//! **Simulator** (feature `sim`): `sim::DmpSimulator`, a loopback DMP
 //! speaking the real wire format, with fault injection and recorded
 //! exchanges — the crate's tests and segur-conformance use it.
 //!

@@ -249,19 +249,37 @@ async fn feed_search_retrieve_with_signature_traces_and_history() {
     assert_eq!(sent.status, HistoryStatus::Sent);
     assert_eq!(sent.set_id.as_deref(), Some("1.2.250.1.999.1.1^TDOC-101"));
 
-    // Synthetic view: last feeding date, latest documents of chosen types.
-    let view = segur_dmp::history::synthetic_view(
-        e.local.history.as_ref(),
-        &e.patient,
-        &found.iter().map(|f| f.entry.clone()).collect::<Vec<_>>(),
-        &segur_dmp::history::SyntheticViewConfig {
-            type_codes: vec!["11488-4".into()],
-            limit: 5,
-        },
-    )
+    // Synthetic view, refreshed in the background: last feeding date,
+    // latest documents of the chosen types.
+    let c = e.client.clone();
+    let p = e.patient;
+    let view = tokio::spawn(async move {
+        c.synthetic_view(
+            &p,
+            &segur_dmp::history::SyntheticViewConfig {
+                type_codes: vec!["11488-4".into()],
+                limit: 5,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("join")
     .expect("view");
     assert!(view.last_feeding.is_some());
     assert_eq!(view.latest.len(), 1);
+    let none = e
+        .client
+        .synthetic_view(
+            &e.patient,
+            &segur_dmp::history::SyntheticViewConfig {
+                type_codes: vec!["11502-2".into()],
+                limit: 5,
+            },
+        )
+        .await
+        .expect("view");
+    assert!(none.latest.is_empty());
 }
 
 #[tokio::test]
