@@ -61,6 +61,7 @@ pub mod datatypes;
 pub mod document;
 pub mod error;
 pub mod header;
+pub mod n3;
 pub mod parse;
 pub mod render;
 pub mod samples;
@@ -74,5 +75,5 @@ pub mod xds;
 
 pub use body::{Body, Level, NonXmlBody, StructuredBody};
 pub use document::Document;
-pub use error::{BuildError, Error, ParseError, ParseErrorKind, XdsError};
+pub use error::{BuildError, Error, N3Error, ParseError, ParseErrorKind, XdsError};
 pub use header::Header;
