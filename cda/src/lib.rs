@@ -70,6 +70,7 @@ pub mod test_output;
 pub mod validate;
 pub mod versions;
 pub mod vocab;
+pub mod volets;
 pub mod write;
 pub mod xds;
 

@@ -230,7 +230,10 @@ pub fn ivl_pq(
             ("low", &r.low, refs.map(|x| x.0)),
             ("high", &r.high, refs.map(|x| x.1)),
         ] {
-            let attrs = [("value", Some(q.value.as_str())), ("unit", Some(q.unit.as_str()))];
+            let attrs = [
+                ("value", Some(q.value.as_str())),
+                ("unit", Some(q.unit.as_str())),
+            ];
             match rf {
                 Some(rf) => w.element(bound, &attrs, |w| {
                     w.element("translation", &[], |w| {
@@ -354,10 +357,23 @@ pub fn read_id(el: &Element) -> Option<Ii> {
         .find(|i| i.root.is_some())
 }
 
-/// An IVL_TS, or `None` when absent or only a nullFlavor.
+/// An IVL_TS, or `None` when absent or only a nullFlavor (bounds that are
+/// only a nullFlavor are dropped: the writers put `UNK` back where a bound
+/// is required).
 pub fn read_ivl(el: Option<&Element>) -> Option<IvlTs> {
     let e = el?;
-    let v = e.ivl_ts();
+    let mut v = e.ivl_ts();
+    let known = |t: &Option<Ts>| t.as_ref().is_some_and(|t| t.value.is_some());
+    if !known(&v.low) {
+        v.low = None;
+    }
+    if !known(&v.high) {
+        v.high = None;
+    }
+    if !known(&v.value) {
+        v.value = None;
+    }
+    v.null_flavor = None;
     (v.value.is_some() || v.low.is_some() || v.high.is_some()).then_some(v)
 }
 

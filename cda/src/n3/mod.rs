@@ -3,6 +3,7 @@ pub mod codes;
 pub mod entries;
 pub mod entry;
 pub mod narrative;
+pub mod pdf;
 pub mod sections;
 pub mod templates;
 pub mod types;

@@ -247,7 +247,10 @@ pub struct NarrativeIndex {
 
 impl NarrativeIndex {
     /// Indexes a narrative block.
-    pub fn new(text: Option<&XmlFragment>, namespaces: &[(String, String)]) -> Result<Self, N3Error> {
+    pub fn new(
+        text: Option<&XmlFragment>,
+        namespaces: &[(String, String)],
+    ) -> Result<Self, N3Error> {
         let mut by_id = HashMap::new();
         if let Some(t) = text {
             let root = xml::parse_fragment(t, namespaces)?;
@@ -326,6 +329,61 @@ pub fn plain_lines(text: &XmlFragment, namespaces: &[(String, String)]) -> Vec<S
         out.insert(0, direct);
     }
     out
+}
+
+/// The free text of a narrative block, as [`NarrativeBuilder::paragraph`]
+/// wrote it: blocks (paragraphs, tables, lists) separated by a blank line,
+/// `<br/>` as a line break, table rows one per line (cells joined by ` | `).
+pub fn free_text(text: &XmlFragment, namespaces: &[(String, String)]) -> String {
+    let Ok(root) = xml::parse_fragment(text, namespaces) else {
+        return text.plain_text();
+    };
+    let mut blocks = Vec::new();
+    let mut loose = String::new();
+    for n in &root.children {
+        match n {
+            xml::Node::Text(t) => loose.push_str(t),
+            xml::Node::Element(e) if e.is("table") || e.is("list") => {
+                let mut rows = Vec::new();
+                e.walk(&mut |x: &Element| {
+                    if x.is("tr") {
+                        rows.push(
+                            x.elements()
+                                .filter(|c| c.is("td") || c.is("th"))
+                                .map(|c| c.text().replace('\n', " "))
+                                .collect::<Vec<_>>()
+                                .join(" | "),
+                        );
+                    } else if x.is("item") {
+                        rows.push(format!("- {}", x.text()));
+                    }
+                });
+                blocks.push(rows.join("\n"));
+            }
+            xml::Node::Element(e) if e.is("br") => loose.push('\n'),
+            xml::Node::Element(e) => blocks.push(e.text()),
+        }
+    }
+    let loose = xml::collapse(&loose);
+    if !loose.is_empty() {
+        blocks.insert(0, loose);
+    }
+    blocks.retain(|b| !b.is_empty());
+    blocks.join("\n\n")
+}
+
+/// The paragraphs of a narrative block only (tables and lists left out),
+/// joined by a blank line.
+pub fn paragraphs(text: &XmlFragment, namespaces: &[(String, String)]) -> String {
+    let Ok(root) = xml::parse_fragment(text, namespaces) else {
+        return String::new();
+    };
+    root.elements()
+        .filter(|e| e.is("paragraph"))
+        .map(Element::text)
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 #[cfg(test)]

@@ -376,7 +376,12 @@ impl SectionSpec {
 
     /// A section holding subsections (with `empty_text` as narrative when it
     /// has none).
-    pub fn container(&self, subsections: Vec<Section>, ctx: &RenderContext<'_>, empty_text: &str) -> Section {
+    pub fn container(
+        &self,
+        subsections: Vec<Section>,
+        ctx: &RenderContext<'_>,
+        empty_text: &str,
+    ) -> Section {
         let mut s = self.empty(ctx, None);
         if subsections.is_empty() {
             s.text = Some(NarrativeBuilder::new().paragraph(empty_text).build());
@@ -411,11 +416,12 @@ impl SectionSpec {
         Ok(out)
     }
 
-    /// The plain text of a free-text section (lines of its narrative).
+    /// The free text of a free-text section (see
+    /// [`free_text`](super::narrative::free_text)).
     pub fn read_text(&self, s: &Section, namespaces: &[(String, String)]) -> String {
         s.text
             .as_ref()
-            .map(|t| super::narrative::plain_lines(t, namespaces).join("\n"))
+            .map(|t| super::narrative::free_text(t, namespaces))
             .unwrap_or_default()
     }
 

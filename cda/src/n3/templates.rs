@@ -238,7 +238,12 @@ pub mod codes {
     }
     /// LOINC `11449-6` Statut de grossesse.
     pub fn pregnancy_status() -> CodedValue {
-        CodedValue::fixed("11449-6", &code_system::LOINC, "LOINC", "Statut de grossesse")
+        CodedValue::fixed(
+            "11449-6",
+            &code_system::LOINC,
+            "LOINC",
+            "Statut de grossesse",
+        )
     }
     /// LOINC `30973-2` Rang de la vaccination.
     pub fn immunization_rank() -> CodedValue {
@@ -267,7 +272,12 @@ pub mod codes {
     }
     /// IHE `PINSTRUCT`.
     pub fn patient_instructions() -> CodedValue {
-        CodedValue::fixed("PINSTRUCT", &IHE_ACT_CODE, "IHEActCode", "Instructions au patient")
+        CodedValue::fixed(
+            "PINSTRUCT",
+            &IHE_ACT_CODE,
+            "IHEActCode",
+            "Instructions au patient",
+        )
     }
     /// IHE `FINSTRUCT`.
     pub fn dispenser_instructions() -> CodedValue {

@@ -30,7 +30,10 @@ fn write_media_value(w: &mut CdaWriter, media_type: &str, data: &[u8]) -> std::i
 }
 
 fn read_media_value(what: &'static str, v: &Element) -> Result<(String, Bytes), N3Error> {
-    let media_type = v.attr("mediaType").unwrap_or("application/octet-stream").to_owned();
+    let media_type = v
+        .attr("mediaType")
+        .unwrap_or("application/octet-stream")
+        .to_owned();
     let text: String = v
         .children
         .iter()

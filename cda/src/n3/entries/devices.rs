@@ -58,15 +58,30 @@ impl PrescribedDevice {
 
 /// The device flags: template, TA_ASIP code, label, narrative prefix.
 const DEVICE_FLAGS: [(segur_ids::Oid, &str, &str, &str); 4] = [
-    (tpl::FLAG_ALD, "MED-574", "En rapport avec une ALD", "dm-ald"),
+    (
+        tpl::FLAG_ALD,
+        "MED-574",
+        "En rapport avec une ALD",
+        "dm-ald",
+    ),
     (
         tpl::FLAG_WORK_ACCIDENT,
         "GEN-180",
         "En rapport avec un accident du travail ou une maladie professionnelle",
         "dm-atmp",
     ),
-    (tpl::FLAG_PREVENTION, "GEN-295", "En rapport avec la prévention", "dm-prevention"),
-    (tpl::FLAG_NON_REIMBURSABLE, "GEN-181", "Non remboursable", "dm-non-remb"),
+    (
+        tpl::FLAG_PREVENTION,
+        "GEN-295",
+        "En rapport avec la prévention",
+        "dm-prevention",
+    ),
+    (
+        tpl::FLAG_NON_REIMBURSABLE,
+        "GEN-181",
+        "Non remboursable",
+        "dm-non-remb",
+    ),
 ];
 
 impl SectionEntry for PrescribedDevice {
@@ -116,72 +131,99 @@ impl SectionEntry for PrescribedDevice {
         }
         let now = ctx.now.clone();
         let entry = write_entry(None, |w| {
-            w.element("supply", &[("classCode", Some("SPLY")), ("moodCode", Some("INT"))], |w| {
-                templates(w, &tpl::MEDICAL_DEVICE)?;
-                match &self.id {
-                    Some(i) => id(w, i)?,
-                    None => w.empty("id", &[("nullFlavor", Some("UNK"))])?,
-                }
-                text_ref(w, &r)?;
-                if let Some(p) = &self.period {
-                    ivl(w, "effectiveTime", p, Some("IVL_TS"))?;
-                }
-                w.empty("repeatNumber", &[("value", Some(&self.renewals.to_string()))])?;
-                if let Some(q) = &self.quantity {
-                    w.empty("quantity", &[("value", Some(q.as_str()))])?;
-                }
-                if let Some(d) = self.rental_days {
-                    w.element("expectedUseTime", &[], |w| {
-                        w.empty("width", &[("value", Some(&d.to_string())), ("unit", Some("d"))])
+            w.element(
+                "supply",
+                &[("classCode", Some("SPLY")), ("moodCode", Some("INT"))],
+                |w| {
+                    templates(w, &tpl::MEDICAL_DEVICE)?;
+                    match &self.id {
+                        Some(i) => id(w, i)?,
+                        None => w.empty("id", &[("nullFlavor", Some("UNK"))])?,
+                    }
+                    text_ref(w, &r)?;
+                    if let Some(p) = &self.period {
+                        ivl(w, "effectiveTime", p, Some("IVL_TS"))?;
+                    }
+                    w.empty(
+                        "repeatNumber",
+                        &[("value", Some(&self.renewals.to_string()))],
+                    )?;
+                    if let Some(q) = &self.quantity {
+                        w.empty("quantity", &[("value", Some(q.as_str()))])?;
+                    }
+                    if let Some(d) = self.rental_days {
+                        w.element("expectedUseTime", &[], |w| {
+                            w.empty(
+                                "width",
+                                &[("value", Some(&d.to_string())), ("unit", Some("d"))],
+                            )
+                        })?;
+                    }
+                    w.element("participant", &[("typeCode", Some("DEV"))], |w| {
+                        w.element("participantRole", &[("classCode", Some("MANU"))], |w| {
+                            w.element(
+                                "playingDevice",
+                                &[
+                                    ("classCode", Some("DEV")),
+                                    ("determinerCode", Some("INSTANCE")),
+                                ],
+                                |w| cd_or_text(w, "code", self.code.as_ref(), None, "NI", Some(&r)),
+                            )
+                        })
                     })?;
-                }
-                w.element("participant", &[("typeCode", Some("DEV"))], |w| {
-                    w.element("participantRole", &[("classCode", Some("MANU"))], |w| {
-                        w.element(
-                            "playingDevice",
-                            &[("classCode", Some("DEV")), ("determinerCode", Some("INSTANCE"))],
-                            |w| cd_or_text(w, "code", self.code.as_ref(), None, "NI", Some(&r)),
-                        )
-                    })
-                })?;
-                for ((f, v), (fid, rf)) in DEVICE_FLAGS.iter().zip(values).zip(&flag_refs) {
-                    w.element("entryRelationship", &[("typeCode", Some("COMP"))], |w| {
-                        w.element(
-                            "observation",
-                            &[("classCode", Some("OBS")), ("moodCode", Some("EVN"))],
-                            |w| {
-                                templates(w, &tpl::FLAG_BASE)?;
-                                templates(w, std::slice::from_ref(&f.0))?;
-                                id(w, fid)?;
-                                cd(
-                                    w,
-                                    "code",
-                                    &CodedValue::fixed(f.1, &tpl::codes::TA_ASIP, "TA_ASIP", f.2),
-                                    None,
-                                    None,
-                                )?;
-                                text_ref(w, rf)?;
-                                status(w, "completed")?;
-                                w.ts("effectiveTime", &now)?;
-                                w.empty(
-                                    "value",
-                                    &[
-                                        ("xsi:type", Some("BL")),
-                                        ("value", Some(if v { "true" } else { "false" })),
-                                    ],
-                                )
-                            },
-                        )
-                    })?;
-                }
-                Ok(())
-            })
+                    for ((f, v), (fid, rf)) in DEVICE_FLAGS.iter().zip(values).zip(&flag_refs) {
+                        w.element("entryRelationship", &[("typeCode", Some("COMP"))], |w| {
+                            w.element(
+                                "observation",
+                                &[("classCode", Some("OBS")), ("moodCode", Some("EVN"))],
+                                |w| {
+                                    templates(w, &tpl::FLAG_BASE)?;
+                                    templates(w, std::slice::from_ref(&f.0))?;
+                                    id(w, fid)?;
+                                    cd(
+                                        w,
+                                        "code",
+                                        &CodedValue::fixed(
+                                            f.1,
+                                            &tpl::codes::TA_ASIP,
+                                            "TA_ASIP",
+                                            f.2,
+                                        ),
+                                        None,
+                                        None,
+                                    )?;
+                                    text_ref(w, rf)?;
+                                    status(w, "completed")?;
+                                    w.ts("effectiveTime", &now)?;
+                                    w.empty(
+                                        "value",
+                                        &[
+                                            ("xsi:type", Some("BL")),
+                                            ("value", Some(if v { "true" } else { "false" })),
+                                        ],
+                                    )
+                                },
+                            )
+                        })?;
+                    }
+                    Ok(())
+                },
+            )
         });
         let mut row = vec![
             label_cell,
             Cell::text(self.period.as_ref().map(fr_period).unwrap_or_default()),
-            Cell::text(self.rental_days.map(|d| format!("{d} jours")).unwrap_or_default()),
-            Cell::text(self.quantity.as_ref().map(Decimal::to_fr).unwrap_or_default()),
+            Cell::text(
+                self.rental_days
+                    .map(|d| format!("{d} jours"))
+                    .unwrap_or_default(),
+            ),
+            Cell::text(
+                self.quantity
+                    .as_ref()
+                    .map(Decimal::to_fr)
+                    .unwrap_or_default(),
+            ),
             Cell::text(self.renewals.to_string()),
         ];
         row.extend(flag_cells);

@@ -132,7 +132,10 @@ impl SectionEntry for Immunization {
                 &[
                     ("classCode", Some("SBADM")),
                     ("moodCode", Some("EVN")),
-                    ("negationInd", Some(if self.not_given { "true" } else { "false" })),
+                    (
+                        "negationInd",
+                        Some(if self.not_given { "true" } else { "false" }),
+                    ),
                 ],
                 |w| {
                     templates(w, &tpl::IMMUNIZATION)?;
@@ -164,7 +167,10 @@ impl SectionEntry for Immunization {
                                     status(w, "completed")?;
                                     w.empty(
                                         "value",
-                                        &[("xsi:type", Some("INT")), ("value", Some(&n.to_string()))],
+                                        &[
+                                            ("xsi:type", Some("INT")),
+                                            ("value", Some(&n.to_string())),
+                                        ],
                                     )
                                 },
                             )
@@ -200,7 +206,12 @@ impl SectionEntry for Immunization {
             vaccine_cell,
             Cell::text(self.vaccine.lot_number.clone().unwrap_or_default()),
             Cell::text(self.rank.map(|r| r.to_string()).unwrap_or_default()),
-            Cell::text(self.route.as_ref().map(|r| r.label().to_owned()).unwrap_or_default()),
+            Cell::text(
+                self.route
+                    .as_ref()
+                    .map(|r| r.label().to_owned())
+                    .unwrap_or_default(),
+            ),
             site_cell,
             if reaction_cells.is_empty() {
                 Cell::text("-")
@@ -220,8 +231,15 @@ impl SectionEntry for Immunization {
 
     fn read(entry: &Element, narrative: &NarrativeIndex) -> Result<Self, N3Error> {
         let sa = need(Self::NAME, entry, "substanceAdministration")?;
-        let act = read_code(&IMMUNIZATION_ACT, need(Self::NAME, sa, "code")?, "FR-Vaccination/code")?;
-        let site = match sa.child("approachSiteCode").filter(|s| s.attr("code").is_some()) {
+        let act = read_code(
+            &IMMUNIZATION_ACT,
+            need(Self::NAME, sa, "code")?,
+            "FR-Vaccination/code",
+        )?;
+        let site = match sa
+            .child("approachSiteCode")
+            .filter(|s| s.attr("code").is_some())
+        {
             Some(s) => {
                 let code = read_code(&IMMUNIZATION_SITE, s, "FR-Vaccination/approachSiteCode")?;
                 let label = narrative
@@ -238,7 +256,10 @@ impl SectionEntry for Immunization {
         Ok(Self {
             id: read_id(sa),
             act,
-            date: sa.child("effectiveTime").map(Element::ts).unwrap_or_default(),
+            date: sa
+                .child("effectiveTime")
+                .map(Element::ts)
+                .unwrap_or_default(),
             vaccine: Product::read(sa, narrative)?,
             route: read_code_opt(&EDQM, sa.child("routeCode"), "FR-Vaccination/routeCode")?,
             site,
@@ -321,4 +342,3 @@ fn read_name(n: &Element) -> PersonName {
     }
     out
 }
-

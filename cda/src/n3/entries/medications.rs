@@ -24,7 +24,9 @@ use crate::n3::codes::{Binding, CodedValue, Terminology};
 use crate::n3::entry::*;
 use crate::n3::narrative::{Cell, NarrativeIds, NarrativeIndex};
 use crate::n3::templates::{self as tpl, codes};
-use crate::n3::types::{Decimal, Frequency, Quantity, QuantityRange, Ratio, check_period, fr_period};
+use crate::n3::types::{
+    Decimal, Frequency, Quantity, QuantityRange, Ratio, check_period, fr_period,
+};
 use crate::n3::value_sets::{self, jdv};
 use crate::n3::xml::Element;
 use crate::write::CdaWriter;
@@ -167,7 +169,10 @@ impl Product {
             w.element("manufacturedProduct", &[("classCode", class)], |w| {
                 templates(w, &tpl::PRODUCT)?;
                 let attrs = if pharm {
-                    [("classCode", Some("MMAT")), ("determinerCode", Some("KIND"))]
+                    [
+                        ("classCode", Some("MMAT")),
+                        ("determinerCode", Some("KIND")),
+                    ]
                 } else {
                     [("classCode", None), ("determinerCode", None)]
                 };
@@ -187,16 +192,20 @@ impl Product {
                         w.text_element("lotNumberText", &[], l)?;
                     }
                     if let Some(g) = &self.generic {
-                        w.element("pharm:asSpecializedKind", &[("classCode", Some("GRIC"))], |w| {
-                            w.element(
-                                "pharm:generalizedMedicineClass",
-                                &[("classCode", Some("MMAT"))],
-                                |w| {
-                                    cd(w, "pharm:code", &g.code, None, None)?;
-                                    w.text_element("pharm:name", &[], &g.name)
-                                },
-                            )
-                        })?;
+                        w.element(
+                            "pharm:asSpecializedKind",
+                            &[("classCode", Some("GRIC"))],
+                            |w| {
+                                w.element(
+                                    "pharm:generalizedMedicineClass",
+                                    &[("classCode", Some("MMAT"))],
+                                    |w| {
+                                        cd(w, "pharm:code", &g.code, None, None)?;
+                                        w.text_element("pharm:name", &[], &g.name)
+                                    },
+                                )
+                            },
+                        )?;
                     }
                     for i in &self.ingredients {
                         w.element("pharm:ingredient", &[("classCode", Some("ACTI"))], |w| {
@@ -208,7 +217,10 @@ impl Product {
                             }
                             w.element(
                                 "pharm:ingredient",
-                                &[("classCode", Some("MMAT")), ("determinerCode", Some("KIND"))],
+                                &[
+                                    ("classCode", Some("MMAT")),
+                                    ("determinerCode", Some("KIND")),
+                                ],
                                 |w| {
                                     cd(w, "pharm:code", &i.substance, None, None)?;
                                     w.text_element("pharm:name", &[], &i.name)
@@ -226,7 +238,13 @@ impl Product {
         const W: &str = "FR-Produit-de-sante";
         let m = sa
             .path(&["consumable", "manufacturedProduct", "manufacturedMaterial"])
-            .ok_or_else(|| read_err(W, sa, "no consumable/manufacturedProduct/manufacturedMaterial"))?;
+            .ok_or_else(|| {
+                read_err(
+                    W,
+                    sa,
+                    "no consumable/manufacturedProduct/manufacturedMaterial",
+                )
+            })?;
         let code_el = m.child("code");
         let code = read_code_opt(&PRODUCT_CODE, code_el, "FR-Produit-de-sante/code")?;
         let name = m
@@ -244,7 +262,10 @@ impl Product {
             .child_ns(NS_PHARM, "asSpecializedKind")
             .and_then(|k| k.child_ns(NS_PHARM, "generalizedMedicineClass"))
         {
-            Some(g) => match g.child_ns(NS_PHARM, "code").filter(|c| c.attr("code").is_some()) {
+            Some(g) => match g
+                .child_ns(NS_PHARM, "code")
+                .filter(|c| c.attr("code").is_some())
+            {
                 Some(c) => {
                     let code = read_code(&ATC, c, "pharm:generalizedMedicineClass/code")?;
                     let name = g
@@ -265,7 +286,10 @@ impl Product {
             let Some(sub) = ing.child_ns(NS_PHARM, "ingredient") else {
                 continue;
             };
-            let Some(c) = sub.child_ns(NS_PHARM, "code").filter(|c| c.attr("code").is_some()) else {
+            let Some(c) = sub
+                .child_ns(NS_PHARM, "code")
+                .filter(|c| c.attr("code").is_some())
+            else {
                 continue;
             };
             let substance = read_code(&SUBSTANCE, c, "pharm:ingredient/code")?;
@@ -440,7 +464,10 @@ fn write_period(w: &mut CdaWriter, period: &Quantity, reference: Option<&str>) -
 fn write_event(w: &mut CdaWriter, event: &CodedValue, offset: Option<&Quantity>) -> io::Result<()> {
     w.empty(
         "event",
-        &[("code", Some(event.code())), ("codeSystem", Some(event.code_system()))],
+        &[
+            ("code", Some(event.code())),
+            ("codeSystem", Some(event.code_system())),
+        ],
     )?;
     if let Some(o) = offset {
         w.element("offset", &[], |w| pq(w, "width", o, None))?;
@@ -756,7 +783,10 @@ fn read_step(sa: &Element) -> Result<DosageStep, N3Error> {
             match c.xsi_type() {
                 Some("PIVL_TS") | Some("EIVL_TS") => frequency = read_frequency(c)?,
                 _ => {
-                    start = c.child("low").map(Element::ts).filter(|t| t.value.is_some());
+                    start = c
+                        .child("low")
+                        .map(Element::ts)
+                        .filter(|t| t.value.is_some());
                     duration = match c.child("width") {
                         Some(wd) if wd.attr("value").is_some() => Some(read_pq(wd)?),
                         _ => None,
@@ -775,6 +805,15 @@ fn read_step(sa: &Element) -> Result<DosageStep, N3Error> {
             rate: read_ivl_pq(sa.child("rateQuantity"))?,
         },
     })
+}
+
+/// The route cell, followed by the site when there is one.
+fn route_and_site(route: Cell, site: Cell, has_site: bool) -> Cell {
+    if has_site {
+        Cell::Parts(vec![route, Cell::Text("—".into()), site])
+    } else {
+        route
+    }
 }
 
 struct MedicationRefs {
@@ -799,7 +838,13 @@ impl SectionEntry for Treatment {
     const NAME: &'static str = "FR-Traitement";
 
     fn headers() -> &'static [&'static str] {
-        &["Période", "Médicament", "Posologie", "Voie d'administration", "Motif"]
+        &[
+            "Période",
+            "Médicament",
+            "Posologie",
+            "Voie d'administration",
+            "Motif",
+        ]
     }
 
     fn matches(entry: &Element) -> bool {
@@ -830,11 +875,12 @@ impl SectionEntry for Treatment {
                 },
             )
         });
+        let route = route_and_site(refs.route, refs.site, m.site.is_some());
         let row = vec![
             Cell::text(m.period.as_ref().map(fr_period).unwrap_or_default()),
             refs.product,
             refs.posology,
-            refs.route,
+            route,
             refs.reason,
         ];
         Ok(Rendered::row(row, entry))
@@ -868,8 +914,18 @@ const FLAGS: [(segur_ids::Oid, &str, &str, &str); 5] = [
         "En rapport avec un accident du travail ou une maladie professionnelle",
         "atmp",
     ),
-    (tpl::FLAG_PREVENTION, "GEN-295", "En rapport avec la prévention", "prevention"),
-    (tpl::FLAG_NON_REIMBURSABLE, "GEN-181", "Non remboursable", "non-remb"),
+    (
+        tpl::FLAG_PREVENTION,
+        "GEN-295",
+        "En rapport avec la prévention",
+        "prevention",
+    ),
+    (
+        tpl::FLAG_NON_REIMBURSABLE,
+        "GEN-181",
+        "Non remboursable",
+        "non-remb",
+    ),
     (
         tpl::FLAG_OFF_LABEL,
         "GEN-179",
@@ -924,7 +980,13 @@ fn write_flag(
 fn read_flag(el: &Element, template: &segur_ids::Oid) -> Result<bool, N3Error> {
     let obs = related(el, "entryRelationship", template.as_str())
         .next()
-        .ok_or_else(|| read_err("prescription flag", el, format!("no flag {}", template.as_str())))?;
+        .ok_or_else(|| {
+            read_err(
+                "prescription flag",
+                el,
+                format!("no flag {}", template.as_str()),
+            )
+        })?;
     read_bool(obs.child("value")).ok_or_else(|| read_err("prescription flag", obs, "no BL value"))
 }
 
@@ -956,6 +1018,16 @@ impl Substitution {
             Self::NotAllowed { reason } => format!("Non ({reason})"),
         }
     }
+}
+
+/// Labels of common EDQM packaging terms (the unit of a quantity to
+/// dispense is written as a bare code: its label is restored from here
+/// when a document is read).
+pub const PACKAGING: &[(&str, &str)] = &[("30009000", "Boîte"), ("30067000", "Tube")];
+
+/// The label of an EDQM packaging code, when known.
+pub fn packaging_label(code: &str) -> Option<&'static str> {
+    PACKAGING.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
 /// The quantity to dispense (FR-Quantite-de-produit): a number of packages,
@@ -1125,7 +1197,12 @@ impl SectionEntry for PrescribedMedication {
                         }
                     }
                     if let Some(r) = &patient_ref {
-                        write_instructions(w, &tpl::PATIENT_INSTRUCTIONS, &codes::patient_instructions(), r)?;
+                        write_instructions(
+                            w,
+                            &tpl::PATIENT_INSTRUCTIONS,
+                            &codes::patient_instructions(),
+                            r,
+                        )?;
                     }
                     if let Some(r) = &dispenser_ref {
                         write_instructions(
@@ -1201,7 +1278,7 @@ impl SectionEntry for PrescribedMedication {
             Cell::text(m.period.as_ref().map(fr_period).unwrap_or_default()),
             refs.product,
             Cell::Parts(posology),
-            Cell::Parts(vec![refs.route, refs.site]),
+            route_and_site(refs.route, refs.site, m.site.is_some()),
             subst_cell,
             Cell::text(self.renewals.to_string()),
             Cell::text(quantity),
@@ -1228,15 +1305,19 @@ impl SectionEntry for PrescribedMedication {
                 .next()
                 .and_then(|a| read_text(a.child("text"), narrative))
         };
-        let quantity = match related(sa, "entryRelationship", tpl::QUANTITY_TO_DISPENSE[1].as_str())
-            .next()
-            .and_then(|s| s.child("quantity"))
+        let quantity = match related(
+            sa,
+            "entryRelationship",
+            tpl::QUANTITY_TO_DISPENSE[1].as_str(),
+        )
+        .next()
+        .and_then(|s| s.child("quantity"))
         {
             Some(q) => match q.attr("value") {
                 Some(v) => {
                     let unit = match q.attr("unit") {
                         Some(u) if Terminology::Edqm.check(u).is_ok() => {
-                            Some(Terminology::Edqm.code(u, "")?)
+                            Some(Terminology::Edqm.code(u, packaging_label(u).unwrap_or(""))?)
                         }
                         _ => None,
                     };
@@ -1297,7 +1378,13 @@ impl SectionEntry for PrescribedMedication {
     }
 }
 
-fn write_step(w: &mut CdaWriter, seq: usize, s: &DosageStep, sid: &Ii, reference: &str) -> io::Result<()> {
+fn write_step(
+    w: &mut CdaWriter,
+    seq: usize,
+    s: &DosageStep,
+    sid: &Ii,
+    reference: &str,
+) -> io::Result<()> {
     w.element("entryRelationship", &[("typeCode", Some("COMP"))], |w| {
         w.empty("sequenceNumber", &[("value", Some(&seq.to_string()))])?;
         w.element(
@@ -1310,33 +1397,42 @@ fn write_step(w: &mut CdaWriter, seq: usize, s: &DosageStep, sid: &Ii, reference
                 status(w, "completed")?;
                 let has_ivl = s.start.is_some() || s.duration.is_some();
                 match (has_ivl, &s.dosage.frequency) {
-                    (true, Some(f)) => w.element("effectiveTime", &[("xsi:type", Some("SXPR_TS"))], |w| {
-                        w.element("comp", &[("xsi:type", Some("IVL_TS")), ("operator", Some("A"))], |w| {
+                    (true, Some(f)) => {
+                        w.element("effectiveTime", &[("xsi:type", Some("SXPR_TS"))], |w| {
+                            w.element(
+                                "comp",
+                                &[("xsi:type", Some("IVL_TS")), ("operator", Some("A"))],
+                                |w| step_bounds(w, s),
+                            )?;
+                            match f {
+                                Frequency::Every {
+                                    period,
+                                    institution_specified,
+                                } => w.element(
+                                    "comp",
+                                    &[
+                                        ("xsi:type", Some("PIVL_TS")),
+                                        (
+                                            "institutionSpecified",
+                                            institution_specified.then_some("true"),
+                                        ),
+                                        ("operator", Some("A")),
+                                    ],
+                                    |w| write_period(w, period, None),
+                                ),
+                                Frequency::AtEvent { event, offset } => w.element(
+                                    "comp",
+                                    &[("xsi:type", Some("EIVL_TS")), ("operator", Some("A"))],
+                                    |w| write_event(w, event, offset.as_ref()),
+                                ),
+                            }
+                        })?
+                    }
+                    (true, None) => {
+                        w.element("effectiveTime", &[("xsi:type", Some("IVL_TS"))], |w| {
                             step_bounds(w, s)
-                        })?;
-                        match f {
-                            Frequency::Every {
-                                period,
-                                institution_specified,
-                            } => w.element(
-                                "comp",
-                                &[
-                                    ("xsi:type", Some("PIVL_TS")),
-                                    ("institutionSpecified", institution_specified.then_some("true")),
-                                    ("operator", Some("A")),
-                                ],
-                                |w| write_period(w, period, None),
-                            ),
-                            Frequency::AtEvent { event, offset } => w.element(
-                                "comp",
-                                &[("xsi:type", Some("EIVL_TS")), ("operator", Some("A"))],
-                                |w| write_event(w, event, offset.as_ref()),
-                            ),
-                        }
-                    })?,
-                    (true, None) => w.element("effectiveTime", &[("xsi:type", Some("IVL_TS"))], |w| {
-                        step_bounds(w, s)
-                    })?,
+                        })?
+                    }
                     (false, Some(f)) => write_frequency(w, f, None)?,
                     (false, None) => {}
                 }
@@ -1351,7 +1447,10 @@ fn write_step(w: &mut CdaWriter, seq: usize, s: &DosageStep, sid: &Ii, reference
                         templates(w, &tpl::PRODUCT)?;
                         w.element(
                             "manufacturedMaterial",
-                            &[("classCode", Some("MMAT")), ("determinerCode", Some("KIND"))],
+                            &[
+                                ("classCode", Some("MMAT")),
+                                ("determinerCode", Some("KIND")),
+                            ],
                             |w| {
                                 templates(w, std::slice::from_ref(&tpl::MEDICINE))?;
                                 w.empty("code", &[("nullFlavor", Some("NA"))])?;

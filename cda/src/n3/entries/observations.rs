@@ -5,7 +5,7 @@ use crate::datatypes::{Ii, IvlTs, Ts};
 use crate::error::N3Error;
 use crate::n3::codes::{Binding, CodedValue, Terminology};
 use crate::n3::entry::*;
-use crate::n3::narrative::{Cell, NarrativeIndex, NarrativeIds};
+use crate::n3::narrative::{Cell, NarrativeIds, NarrativeIndex};
 use crate::n3::templates::{self as tpl, codes};
 use crate::n3::types::{Quantity, QuantityRange, check_period, check_ts, fr_date, fr_period};
 use crate::n3::value_sets::{self, jdv};
@@ -113,7 +113,9 @@ impl ObservationValue {
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| read_err("INT value", el, "not an integer"))?,
             ),
-            "BL" => Self::Boolean(read_bool(Some(el)).ok_or_else(|| read_err("BL value", el, "not a boolean"))?),
+            "BL" => Self::Boolean(
+                read_bool(Some(el)).ok_or_else(|| read_err("BL value", el, "not a boolean"))?,
+            ),
             "IVL_PQ" => match read_ivl_pq(Some(el))? {
                 Some(r) => Self::Range(r),
                 None => return Ok(None),
@@ -207,8 +209,13 @@ impl SectionEntry for SocialHistory {
     }
 
     fn render(&self, ctx: &mut RenderContext<'_>) -> Result<Rendered, N3Error> {
-        check(&SOCIAL_HISTORY_CODE, &self.code, "FR-Habitus-Mode-de-vie/code")?;
-        self.value.check(&CODED_VALUE, "FR-Habitus-Mode-de-vie/value")?;
+        check(
+            &SOCIAL_HISTORY_CODE,
+            &self.code,
+            "FR-Habitus-Mode-de-vie/code",
+        )?;
+        self.value
+            .check(&CODED_VALUE, "FR-Habitus-Mode-de-vie/value")?;
         if let Some(p) = &self.period {
             check_period(p, "social history period")?;
         }
@@ -238,9 +245,15 @@ impl SectionEntry for SocialHistory {
 
     fn read(entry: &Element, narrative: &NarrativeIndex) -> Result<Self, N3Error> {
         let o = need(Self::NAME, entry, "observation")?;
-        let code = read_code(&SOCIAL_HISTORY_CODE, need(Self::NAME, o, "code")?, "FR-Habitus-Mode-de-vie/code")?;
+        let code = read_code(
+            &SOCIAL_HISTORY_CODE,
+            need(Self::NAME, o, "code")?,
+            "FR-Habitus-Mode-de-vie/code",
+        )?;
         let value = match o.child("value") {
-            Some(v) => ObservationValue::read(v, &CODED_VALUE, narrative, "FR-Habitus-Mode-de-vie/value")?,
+            Some(v) => {
+                ObservationValue::read(v, &CODED_VALUE, narrative, "FR-Habitus-Mode-de-vie/value")?
+            }
             None => None,
         }
         .or_else(|| read_text(o.child("text"), narrative).map(ObservationValue::Text))
@@ -290,13 +303,21 @@ impl SectionEntry for ResultObservation {
     const NAME: &'static str = "FR-Simple-observation (résultat)";
 
     fn headers() -> &'static [&'static str] {
-        &["Date", "Examen", "Résultat", "Valeurs de référence", "Interprétation"]
+        &[
+            "Date",
+            "Examen",
+            "Résultat",
+            "Valeurs de référence",
+            "Interprétation",
+        ]
     }
 
     fn matches(entry: &Element) -> bool {
         entry.child("observation").is_some_and(|o| {
             o.has_template(tpl::SIMPLE_OBSERVATION[1].as_str())
-                && !o.template_roots().any(|r| r.starts_with("1.2.250.1.213.1.1.3.48."))
+                && !o
+                    .template_roots()
+                    .any(|r| r.starts_with("1.2.250.1.213.1.1.3.48."))
         })
     }
 
@@ -345,8 +366,18 @@ impl SectionEntry for ResultObservation {
                 Cell::text(self.time.as_ref().map(fr_date).unwrap_or_default()),
                 code_cell,
                 value_cell,
-                Cell::text(self.reference_range.as_ref().map(QuantityRange::to_fr).unwrap_or_default()),
-                Cell::text(self.interpretation.as_ref().map(|i| i.label().to_owned()).unwrap_or_default()),
+                Cell::text(
+                    self.reference_range
+                        .as_ref()
+                        .map(QuantityRange::to_fr)
+                        .unwrap_or_default(),
+                ),
+                Cell::text(
+                    self.interpretation
+                        .as_ref()
+                        .map(|i| i.label().to_owned())
+                        .unwrap_or_default(),
+                ),
             ],
             entry,
         ))
@@ -360,14 +391,22 @@ impl SectionEntry for ResultObservation {
             None => None,
         }
         .ok_or_else(|| read_err(Self::NAME, o, "no value"))?;
-        let reference_range = read_ivl_pq(o.path(&["referenceRange", "observationRange", "value"]))?;
+        let reference_range =
+            read_ivl_pq(o.path(&["referenceRange", "observationRange", "value"]))?;
         Ok(Self {
             id: read_id(o),
             code,
             value,
-            interpretation: read_code_opt(&INTERPRETATION, o.child("interpretationCode"), "result interpretation")?,
+            interpretation: read_code_opt(
+                &INTERPRETATION,
+                o.child("interpretationCode"),
+                "result interpretation",
+            )?,
             reference_range,
-            time: o.child("effectiveTime").map(Element::ts).filter(|t| t.value.is_some()),
+            time: o
+                .child("effectiveTime")
+                .map(Element::ts)
+                .filter(|t| t.value.is_some()),
         })
     }
 }
@@ -534,9 +573,17 @@ impl SectionEntry for VitalSigns {
                 .ok_or_else(|| read_err("FR-Signe-vital-observe", o, "no value"))?;
             signs.push(VitalSign {
                 id: read_id(o),
-                code: read_code(&LOINC, need("FR-Signe-vital-observe", o, "code")?, "vital sign code")?,
+                code: read_code(
+                    &LOINC,
+                    need("FR-Signe-vital-observe", o, "code")?,
+                    "vital sign code",
+                )?,
                 value: read_pq(value)?,
-                interpretation: read_code_opt(&INTERPRETATION, o.child("interpretationCode"), "vital sign interpretation")?,
+                interpretation: read_code_opt(
+                    &INTERPRETATION,
+                    o.child("interpretationCode"),
+                    "vital sign interpretation",
+                )?,
             });
         }
         let time = if time.value.is_some() {
@@ -612,8 +659,15 @@ impl SectionEntry for PregnancyObservation {
         let o = need(Self::NAME, entry, "observation")?;
         Ok(Self {
             id: read_id(o),
-            status: read_code(&PREGNANCY_STATUS, need(Self::NAME, o, "value")?, "pregnancy status")?,
-            date: o.child("effectiveTime").map(Element::ts).filter(|t| t.value.is_some()),
+            status: read_code(
+                &PREGNANCY_STATUS,
+                need(Self::NAME, o, "value")?,
+                "pregnancy status",
+            )?,
+            date: o
+                .child("effectiveTime")
+                .map(Element::ts)
+                .filter(|t| t.value.is_some()),
         })
     }
 }
@@ -687,9 +741,18 @@ impl SectionEntry for FamilyHistory {
             }
             let (cell, r) = Cell::referenced(&mut ctx.ids, "famille-antecedent", &p.label);
             rows.push(vec![
-                if i == 0 { rel_cell.clone() } else { Cell::text(self.relative.label()) },
+                if i == 0 {
+                    rel_cell.clone()
+                } else {
+                    Cell::text(self.relative.label())
+                },
                 cell,
-                Cell::text(p.value.as_ref().map(|v| v.code().to_owned()).unwrap_or_default()),
+                Cell::text(
+                    p.value
+                        .as_ref()
+                        .map(|v| v.code().to_owned())
+                        .unwrap_or_default(),
+                ),
                 Cell::text(p.onset.as_ref().map(fr_date).unwrap_or_default()),
             ]);
             parts.push((ctx.id(&p.id), r));
@@ -724,7 +787,9 @@ impl SectionEntry for FamilyHistory {
                                 status(w, "completed")?;
                                 match &p.onset {
                                     Some(o) => w.ts("effectiveTime", o)?,
-                                    None => w.empty("effectiveTime", &[("nullFlavor", Some("UNK"))])?,
+                                    None => {
+                                        w.empty("effectiveTime", &[("nullFlavor", Some("UNK"))])?
+                                    }
                                 }
                                 cd_or_text(w, "value", p.value.as_ref(), Some("CD"), "NI", Some(r))
                             })
@@ -742,15 +807,27 @@ impl SectionEntry for FamilyHistory {
         let rel = org
             .path(&["subject", "relatedSubject"])
             .ok_or_else(|| read_err(Self::NAME, org, "no subject/relatedSubject"))?;
-        let relative = read_code(&FAMILY_MEMBER, need(Self::NAME, rel, "code")?, "family member")?;
+        let relative = read_code(
+            &FAMILY_MEMBER,
+            need(Self::NAME, rel, "code")?,
+            "family member",
+        )?;
         let gender = rel
             .path(&["subject", "administrativeGenderCode"])
             .and_then(|g| g.attr("code"))
             .and_then(Gender::from_code);
         let mut problems = Vec::new();
-        for o in related(org, "component", tpl::FAMILY_HISTORY_OBSERVATION[3].as_str()) {
+        for o in related(
+            org,
+            "component",
+            tpl::FAMILY_HISTORY_OBSERVATION[3].as_str(),
+        ) {
             let value_el = o.child("value");
-            let value = read_code_opt(&super::problems::PROBLEM_VALUE, value_el, "family problem value")?;
+            let value = read_code_opt(
+                &super::problems::PROBLEM_VALUE,
+                value_el,
+                "family problem value",
+            )?;
             problems.push(FamilyProblem {
                 id: read_id(o),
                 label: read_text(o.child("text"), narrative)
@@ -758,7 +835,10 @@ impl SectionEntry for FamilyHistory {
                     .or_else(|| value.as_ref().map(|v| v.label().to_owned()))
                     .unwrap_or_else(|| "-".into()),
                 value,
-                onset: o.child("effectiveTime").map(Element::ts).filter(|t| t.value.is_some()),
+                onset: o
+                    .child("effectiveTime")
+                    .map(Element::ts)
+                    .filter(|t| t.value.is_some()),
             });
         }
         Ok(Self {

@@ -104,11 +104,15 @@ pub struct InternalReference {
 impl InternalReference {
     pub(crate) fn write(&self, w: &mut CdaWriter, reference: &str) -> std::io::Result<()> {
         w.element("entryRelationship", &[("typeCode", Some("RSON"))], |w| {
-            w.element("act", &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))], |w| {
-                templates(w, &tpl::INTERNAL_REFERENCE)?;
-                id(w, &self.id)?;
-                cd_or_text(w, "code", self.code.as_ref(), None, "NA", Some(reference))
-            })
+            w.element(
+                "act",
+                &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))],
+                |w| {
+                    templates(w, &tpl::INTERNAL_REFERENCE)?;
+                    id(w, &self.id)?;
+                    cd_or_text(w, "code", self.code.as_ref(), None, "NA", Some(reference))
+                },
+            )
         })
     }
 
@@ -132,7 +136,10 @@ fn any_code(c: &Element) -> Option<CodedValue> {
     let term = Terminology::from_oid(&system)?;
     term.check(code.code.as_deref()?).ok()?;
     let v = term
-        .code(code.code.as_deref()?, code.display_name.as_deref().unwrap_or(""))
+        .code(
+            code.code.as_deref()?,
+            code.display_name.as_deref().unwrap_or(""),
+        )
         .ok()?;
     Some(match &code.code_system_name {
         Some(n) => v.with_system_name(n),
@@ -162,7 +169,11 @@ pub struct Problem {
 
 impl Problem {
     /// A diagnosis in progress since `onset`.
-    pub fn diagnosis(label: &str, value: Option<CodedValue>, onset: Option<Ts>) -> Result<Self, N3Error> {
+    pub fn diagnosis(
+        label: &str,
+        value: Option<CodedValue>,
+        onset: Option<Ts>,
+    ) -> Result<Self, N3Error> {
         Ok(Self {
             concern_id: None,
             id: None,
@@ -226,12 +237,22 @@ impl Problem {
                 text_ref(w, reference)?;
                 status(w, "completed")?;
                 ivl(w, "effectiveTime", &low_or_unknown(&self.period), None)?;
-                cd_or_text(w, "value", self.value.as_ref(), Some("CD"), "NI", Some(reference))
+                cd_or_text(
+                    w,
+                    "value",
+                    self.value.as_ref(),
+                    Some("CD"),
+                    "NI",
+                    Some(reference),
+                )
             },
         )
     }
 
-    pub(crate) fn read_observation(obs: &Element, narrative: &NarrativeIndex) -> Result<Self, N3Error> {
+    pub(crate) fn read_observation(
+        obs: &Element,
+        narrative: &NarrativeIndex,
+    ) -> Result<Self, N3Error> {
         const W: &str = "FR-Probleme";
         let kind = read_code(&PROBLEM_KIND, need(W, obs, "code")?, "FR-Probleme/code")?;
         let value_el = obs.child("value");
@@ -285,18 +306,22 @@ impl SectionEntry for Problem {
             concern_period.high = None;
         }
         let entry = write_entry(None, |w| {
-            w.element("act", &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))], |w| {
-                templates(w, &tpl::PROBLEM_CONCERN)?;
-                id(w, &concern_id)?;
-                w.empty("code", &[("nullFlavor", Some("NA"))])?;
-                status(w, self.status.code())?;
-                ivl(w, "effectiveTime", &concern_period, None)?;
-                w.element(
-                    "entryRelationship",
-                    &[("typeCode", Some("SUBJ")), ("inversionInd", Some("false"))],
-                    |w| self.write_observation(w, &obs_id, &r, None),
-                )
-            })
+            w.element(
+                "act",
+                &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))],
+                |w| {
+                    templates(w, &tpl::PROBLEM_CONCERN)?;
+                    id(w, &concern_id)?;
+                    w.empty("code", &[("nullFlavor", Some("NA"))])?;
+                    status(w, self.status.code())?;
+                    ivl(w, "effectiveTime", &concern_period, None)?;
+                    w.element(
+                        "entryRelationship",
+                        &[("typeCode", Some("SUBJ")), ("inversionInd", Some("false"))],
+                        |w| self.write_observation(w, &obs_id, &r, None),
+                    )
+                },
+            )
         });
         let row = vec![
             Cell::text(fr_period(&self.period)),
@@ -386,7 +411,11 @@ impl Allergy {
 
     fn validate(&self) -> Result<(), N3Error> {
         non_blank(&self.label, "allergy label")?;
-        check(&ALLERGY_KIND, &self.kind, "FR-Allergie-ou-hypersensibilite/code")?;
+        check(
+            &ALLERGY_KIND,
+            &self.kind,
+            "FR-Allergie-ou-hypersensibilite/code",
+        )?;
         if let Some(a) = &self.allergen {
             non_blank(&a.label, "allergen")?;
             if let Some(c) = &a.code {
@@ -450,88 +479,117 @@ impl SectionEntry for Allergy {
             .clone()
             .unwrap_or_else(|| Ts::null(crate::datatypes::NullFlavor::Unk));
         let entry = write_entry(None, |w| {
-            w.element("act", &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))], |w| {
-                templates(w, &tpl::ALLERGY_CONCERN)?;
-                id(w, &concern_id)?;
-                w.empty("code", &[("nullFlavor", Some("NA"))])?;
-                status(w, self.status.code())?;
-                ivl(w, "effectiveTime", &IvlTs::from_low(onset.clone()), None)?;
-                w.element(
-                    "entryRelationship",
-                    &[("typeCode", Some("SUBJ")), ("inversionInd", Some("false"))],
-                    |w| {
-                        w.element(
-                            "observation",
-                            &[
-                                ("classCode", Some("OBS")),
-                                ("moodCode", Some("EVN")),
-                                ("negationInd", Some("false")),
-                            ],
-                            |w| {
-                                templates(w, &tpl::ALLERGY)?;
-                                id(w, &obs_id)?;
-                                cd(w, "code", &self.kind, None, None)?;
-                                text_ref(w, &type_ref)?;
-                                status(w, "completed")?;
-                                ivl(w, "effectiveTime", &IvlTs::from_low(onset.clone()), Some("IVL_TS"))?;
-                                cd_or_text(
-                                    w,
-                                    "value",
-                                    self.reaction_code.as_ref(),
-                                    Some("CD"),
-                                    "NI",
-                                    Some(&reaction_ref),
-                                )?;
-                                if let (Some(a), Some(r)) = (&self.allergen, &agent_ref) {
-                                    w.element("participant", &[("typeCode", Some("CSM"))], |w| {
+            w.element(
+                "act",
+                &[("classCode", Some("ACT")), ("moodCode", Some("EVN"))],
+                |w| {
+                    templates(w, &tpl::ALLERGY_CONCERN)?;
+                    id(w, &concern_id)?;
+                    w.empty("code", &[("nullFlavor", Some("NA"))])?;
+                    status(w, self.status.code())?;
+                    ivl(w, "effectiveTime", &IvlTs::from_low(onset.clone()), None)?;
+                    w.element(
+                        "entryRelationship",
+                        &[("typeCode", Some("SUBJ")), ("inversionInd", Some("false"))],
+                        |w| {
+                            w.element(
+                                "observation",
+                                &[
+                                    ("classCode", Some("OBS")),
+                                    ("moodCode", Some("EVN")),
+                                    ("negationInd", Some("false")),
+                                ],
+                                |w| {
+                                    templates(w, &tpl::ALLERGY)?;
+                                    id(w, &obs_id)?;
+                                    cd(w, "code", &self.kind, None, None)?;
+                                    text_ref(w, &type_ref)?;
+                                    status(w, "completed")?;
+                                    ivl(
+                                        w,
+                                        "effectiveTime",
+                                        &IvlTs::from_low(onset.clone()),
+                                        Some("IVL_TS"),
+                                    )?;
+                                    cd_or_text(
+                                        w,
+                                        "value",
+                                        self.reaction_code.as_ref(),
+                                        Some("CD"),
+                                        "NI",
+                                        Some(&reaction_ref),
+                                    )?;
+                                    if let (Some(a), Some(r)) = (&self.allergen, &agent_ref) {
                                         w.element(
-                                            "participantRole",
-                                            &[("classCode", Some("MANU"))],
+                                            "participant",
+                                            &[("typeCode", Some("CSM"))],
                                             |w| {
                                                 w.element(
-                                                    "playingEntity",
-                                                    &[("classCode", Some("MMAT"))],
+                                                    "participantRole",
+                                                    &[("classCode", Some("MANU"))],
                                                     |w| {
-                                                        cd_or_text(
-                                                            w,
-                                                            "code",
-                                                            a.code.as_ref(),
-                                                            None,
-                                                            "NI",
-                                                            Some(r),
-                                                        )?;
-                                                        w.text_element("name", &[], &a.label)
+                                                        w.element(
+                                                            "playingEntity",
+                                                            &[("classCode", Some("MMAT"))],
+                                                            |w| {
+                                                                cd_or_text(
+                                                                    w,
+                                                                    "code",
+                                                                    a.code.as_ref(),
+                                                                    None,
+                                                                    "NI",
+                                                                    Some(r),
+                                                                )?;
+                                                                w.text_element(
+                                                                    "name",
+                                                                    &[],
+                                                                    &a.label,
+                                                                )
+                                                            },
+                                                        )
                                                     },
                                                 )
                                             },
-                                        )
-                                    })?;
-                                }
-                                if let Some(s) = &self.clinical_status {
-                                    w.element(
-                                        "entryRelationship",
-                                        &[("typeCode", Some("REFR")), ("inversionInd", Some("false"))],
-                                        |w| {
-                                            w.element(
-                                                "observation",
-                                                &[("classCode", Some("OBS")), ("moodCode", Some("EVN"))],
-                                                |w| {
-                                                    templates(w, &tpl::PROBLEM_STATUS)?;
-                                                    cd(w, "code", &codes::problem_status(), None, None)?;
-                                                    text_ref(w, &status_ref)?;
-                                                    status(w, "completed")?;
-                                                    cd(w, "value", s, Some("CE"), None)
-                                                },
-                                            )
-                                        },
-                                    )?;
-                                }
-                                Ok(())
-                            },
-                        )
-                    },
-                )
-            })
+                                        )?;
+                                    }
+                                    if let Some(s) = &self.clinical_status {
+                                        w.element(
+                                            "entryRelationship",
+                                            &[
+                                                ("typeCode", Some("REFR")),
+                                                ("inversionInd", Some("false")),
+                                            ],
+                                            |w| {
+                                                w.element(
+                                                    "observation",
+                                                    &[
+                                                        ("classCode", Some("OBS")),
+                                                        ("moodCode", Some("EVN")),
+                                                    ],
+                                                    |w| {
+                                                        templates(w, &tpl::PROBLEM_STATUS)?;
+                                                        cd(
+                                                            w,
+                                                            "code",
+                                                            &codes::problem_status(),
+                                                            None,
+                                                            None,
+                                                        )?;
+                                                        text_ref(w, &status_ref)?;
+                                                        status(w, "completed")?;
+                                                        cd(w, "value", s, Some("CE"), None)
+                                                    },
+                                                )
+                                            },
+                                        )?;
+                                    }
+                                    Ok(())
+                                },
+                            )
+                        },
+                    )
+                },
+            )
         });
         let row = vec![
             Cell::text(self.onset.as_ref().map(fr_date).unwrap_or_default()),
@@ -549,8 +607,13 @@ impl SectionEntry for Allergy {
         let obs = related(act, "entryRelationship", tpl::ALLERGY[4].as_str())
             .next()
             .ok_or_else(|| read_err(Self::NAME, act, "no FR-Allergie-ou-hypersensibilite"))?;
-        let kind = read_code(&ALLERGY_KIND, need(W, obs, "code")?, "FR-Allergie-ou-hypersensibilite/code")?;
-        let label = read_text(obs.child("text"), narrative).unwrap_or_else(|| kind.label().to_owned());
+        let kind = read_code(
+            &ALLERGY_KIND,
+            need(W, obs, "code")?,
+            "FR-Allergie-ou-hypersensibilite/code",
+        )?;
+        let label =
+            read_text(obs.child("text"), narrative).unwrap_or_else(|| kind.label().to_owned());
         let value_el = obs.child("value");
         let reaction_code = read_code_opt(&PROBLEM_VALUE, value_el, "allergy reaction")?;
         let reaction = narrative.resolve(value_el);
@@ -560,7 +623,11 @@ impl SectionEntry for Allergy {
                 let code = read_code_opt(&ALLERGEN, code_el, "allergen")?;
                 let label = narrative
                     .resolve(code_el)
-                    .or_else(|| pe.child("name").map(Element::text).filter(|t| !t.is_empty()))
+                    .or_else(|| {
+                        pe.child("name")
+                            .map(Element::text)
+                            .filter(|t| !t.is_empty())
+                    })
                     .or_else(|| code.as_ref().map(|c| c.label().to_owned()))
                     .unwrap_or_else(|| "-".into());
                 Some(Allergen { code, label })
@@ -658,26 +725,43 @@ impl SectionEntry for Procedure {
         };
         let pid = ctx.id(&self.id);
         let entry = write_entry(None, |w| {
-            w.element("procedure", &[("classCode", Some("PROC")), ("moodCode", Some("EVN"))], |w| {
-                templates(w, &tpl::PROCEDURE)?;
-                id(w, &pid)?;
-                cd_or_text(w, "code", self.code.as_ref(), None, "NI", Some(&r))?;
-                text_ref(w, &r)?;
-                status(w, "completed")?;
-                match &self.date {
-                    Some(d) => w.ts("effectiveTime", d)?,
-                    None => w.empty("effectiveTime", &[("nullFlavor", Some("UNK"))])?,
-                }
-                if let (Some(rs), Some(rr)) = (&self.reason, &reason_ref) {
-                    rs.write(w, rr)?;
-                }
-                Ok(())
-            })
+            w.element(
+                "procedure",
+                &[("classCode", Some("PROC")), ("moodCode", Some("EVN"))],
+                |w| {
+                    templates(w, &tpl::PROCEDURE)?;
+                    id(w, &pid)?;
+                    cd_or_text(w, "code", self.code.as_ref(), None, "NI", Some(&r))?;
+                    text_ref(w, &r)?;
+                    status(w, "completed")?;
+                    match &self.date {
+                        Some(d) => w.ts("effectiveTime", d)?,
+                        None => w.empty("effectiveTime", &[("nullFlavor", Some("UNK"))])?,
+                    }
+                    if let Some(p) = &self.performer {
+                        w.element("performer", &[("typeCode", Some("PRF"))], |w| {
+                            w.element("assignedEntity", &[], |w| {
+                                w.empty("id", &[("nullFlavor", Some("UNK"))])?;
+                                w.element("assignedPerson", &[], |w| w.text_element("name", &[], p))
+                            })
+                        })?;
+                    }
+                    if let (Some(rs), Some(rr)) = (&self.reason, &reason_ref) {
+                        rs.write(w, rr)?;
+                    }
+                    Ok(())
+                },
+            )
         });
         let row = vec![
             Cell::text(self.date.as_ref().map(fr_date).unwrap_or_default()),
             label_cell,
-            Cell::text(self.code.as_ref().map(|c| c.code().to_owned()).unwrap_or_default()),
+            Cell::text(
+                self.code
+                    .as_ref()
+                    .map(|c| c.code().to_owned())
+                    .unwrap_or_default(),
+            ),
             Cell::text(self.performer.clone().unwrap_or_default()),
             reason_cell,
         ];
@@ -694,11 +778,7 @@ impl SectionEntry for Procedure {
             .unwrap_or_else(|| "-".into());
         let date = p
             .child("effectiveTime")
-            .map(|e| {
-                e.child("low")
-                    .map(Element::ts)
-                    .unwrap_or_else(|| e.ts())
-            })
+            .map(|e| e.child("low").map(Element::ts).unwrap_or_else(|| e.ts()))
             .filter(|t| t.value.is_some());
         let performer = p
             .path(&["author", "assignedAuthor", "assignedPerson", "name"])
