@@ -22,7 +22,13 @@
 //!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
 //! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
 //!   and their ebRIM XML (shared by segur-dmp and segur-mss);
-//! - [`vocab`]: every templateId, code system and code in one place.
+//! - [`vocab`]: every templateId, code system and code in one place;
+//! - [`n3`]: the structured-body framework — typed CI-SIS / IHE PCC sections
+//!   and entries, narratives generated from the entries, coded values
+//!   checked against the JDV value sets;
+//! - [`volets`]: the Volet de Synthèse Médicale 2023.01, the e-prescription
+//!   of health products eP-MED-DM 2024.01 (each with its N1 twin as a
+//!   [`versions::DocumentPair`]) and the N1 prescriptions (PRESC-BIO…).
 //!
 //! # Design
 //! The model is *lenient*: a parsed document keeps what it says, strings as
@@ -45,6 +51,19 @@
 //! assert_eq!(back.header, doc.header);
 //! assert!(back.non_xml_body().unwrap().decode().starts_with(b"%PDF-"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A structured (N3) document, e.g. a medical summary:
+//! ```
+//! use segur_cda::volets::samples::{self, Richness};
+//! use segur_cda::volets::vsm;
+//!
+//! let pair = samples::vsm_pair(Richness::Typical)?;
+//! assert!(vsm::check(pair.n3()).is_empty());
+//! let summary = vsm::MedicalSummary::from_document(pair.n3())?;
+//! assert_eq!(summary.active_problems.len(), 2);
+//! assert_eq!(pair.n1().level(), segur_cda::Level::N1);
+//! # Ok::<(), segur_cda::N3Error>(())
 //! ```
 //!
 //! # Test outputs for the official validators

@@ -19,6 +19,9 @@ use segur_cda::volets::samples::{self, Richness};
 use segur_cda::volets::vsm::{self, MedicalSummary, VsmBuilder};
 use segur_cda::{BuildError, Document, N3Error};
 
+/// A change made to a valid header.
+type HeaderChange = Box<dyn FnOnce(&mut segur_cda::header::Header)>;
+
 fn volet_rule(e: &N3Error) -> &'static str {
     match e {
         N3Error::Volet { rule, .. } => rule,
@@ -51,7 +54,7 @@ fn samples_header(ids: &dyn segur_cda::clock::IdGenerator) -> HeaderBuilder {
 
 #[test]
 fn eprescription_builder_refuses_missing_header_requirements() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut segur_cda::header::Header)>)> = vec![
+    let cases: Vec<(&str, HeaderChange)> = vec![
         (
             "EP-MED-DM/patient-telecom",
             Box::new(|h| h.record_targets[0].patient_role.telecoms.clear()),

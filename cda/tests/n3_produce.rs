@@ -80,12 +80,7 @@ fn n1_prescriptions_are_valid_and_written() {
             doc.validate().findings
         );
         assert_eq!(doc.header.code.as_ref().unwrap().code_str(), k.code());
-        test_output::write(
-            test_output::N1,
-            &format!("{}", k.code().to_lowercase()),
-            &doc.to_xml(),
-        )
-        .unwrap();
+        test_output::write(test_output::N1, &k.code().to_lowercase(), &doc.to_xml()).unwrap();
     }
 }
 

@@ -169,7 +169,24 @@ fn push_text(out: &mut String, t: &str) {
         if i > 0 {
             out.push_str("<br/>");
         }
-        out.push_str(&quick_xml::escape::escape(line));
+        out.push_str(&quick_xml::escape::escape(xml_chars(line).as_ref()));
+    }
+}
+
+/// The text with the characters XML 1.0 cannot carry (C0 controls other
+/// than tab and line breaks, U+FFFE, U+FFFF) replaced by U+FFFD.
+pub(crate) fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
+    };
+    if s.chars().any(bad) {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

@@ -288,6 +288,9 @@ impl Ucum {
             "a" => "an(s)".into(),
             "mm[Hg]" => "mmHg".into(),
             "Cel" => "°C".into(),
+            "{pack}/a" => "paquets-années".into(),
+            "umol/L" => "µmol/L".into(),
+            "kg/m2" => "kg/m²".into(),
             "/min" => "/min".into(),
             "1" => String::new(),
             _ => s

@@ -166,7 +166,7 @@ impl Element {
     /// This element read as an IVL_TS (`@value`, `low`, `high`).
     pub fn ivl_ts(&self) -> IvlTs {
         IvlTs {
-            value: self.attr("value").map(|v| Ts::from_value(v)),
+            value: self.attr("value").map(Ts::from_value),
             low: self.child("low").map(Self::ts),
             high: self.child("high").map(Self::ts),
             null_flavor: self.attr("nullFlavor").map(str::to_owned),

@@ -389,6 +389,9 @@ impl DosageStep {
 }
 
 /// How the medicine is to be taken.
+// A few hundred bytes per prescription line: boxing the dosage would only
+// make the hosts' code heavier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Posology {

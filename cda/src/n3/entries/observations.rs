@@ -146,8 +146,8 @@ fn cells_for_value(
     }
 }
 
-fn observation<'w>(
-    w: &'w mut CdaWriter,
+fn observation(
+    w: &mut CdaWriter,
     inner: impl FnOnce(&mut CdaWriter) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     w.element(
