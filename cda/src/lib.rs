@@ -82,6 +82,8 @@ pub mod error;
 pub mod header;
 pub mod n3;
 pub mod parse;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod samples;
 #[cfg(feature = "test-util")]

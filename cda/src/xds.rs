@@ -110,6 +110,16 @@ pub const ASSOCIATION_HAS_MEMBER: &str =
     "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember";
 /// Replacement association type.
 pub const ASSOCIATION_RPLC: &str = "urn:ihe:iti:2007:AssociationType:RPLC";
+/// Transformation association type (source: the transformed document, e.g.
+/// the N1 rendering; target: the document it was transformed from, the N3).
+pub const ASSOCIATION_XFRM: &str = "urn:ihe:iti:2007:AssociationType:XFRM";
+/// Digital signature association type (IHE DSG: from the signature document
+/// to the submission set it signs).
+pub const ASSOCIATION_SIGNS: &str = "urn:ihe:iti:2007:AssociationType:signs";
+/// Availability status update (ITI-57: from the submission set to the entry,
+/// slots `OriginalStatus` and `NewStatus`).
+pub const ASSOCIATION_UPDATE_AVAILABILITY_STATUS: &str =
+    "urn:ihe:iti:2010:AssociationType:UpdateAvailabilityStatus";
 
 /// A coded metadata value (`nodeRepresentation`, `codingScheme` slot, name).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -213,6 +223,11 @@ pub struct DocumentEntry {
     pub repository_unique_id: Option<String>,
     /// `status` (availability, in query results).
     pub status: Option<String>,
+    /// `lid`: the logicalId, stable across metadata versions (query results,
+    /// ITI-57 metadata updates).
+    pub logical_id: Option<String>,
+    /// `VersionInfo/@versionName` (query results).
+    pub version: Option<String>,
 }
 
 /// Choices the header does not carry.
@@ -498,6 +513,8 @@ impl DocumentEntry {
             uri: options.uri.clone(),
             repository_unique_id: None,
             status: None,
+            logical_id: None,
+            version: None,
         })
     }
 }
@@ -550,6 +567,48 @@ impl SubmissionSet {
     }
 }
 
+/// An association other than the generated HasMember and the RPLC ones
+/// (XFRM, signs, UpdateAvailabilityStatus…). Its ebRIM id is generated when
+/// written.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Association {
+    /// `associationType` (e.g. [`ASSOCIATION_XFRM`]).
+    pub association_type: String,
+    /// `sourceObject`.
+    pub source: String,
+    /// `targetObject`.
+    pub target: String,
+    /// Slots `(name, values)`.
+    pub slots: Vec<(String, Vec<String>)>,
+}
+
+impl Association {
+    /// An association without slots.
+    pub fn new(association_type: &str, source: &str, target: &str) -> Self {
+        Self {
+            association_type: association_type.to_owned(),
+            source: source.to_owned(),
+            target: target.to_owned(),
+            slots: Vec::new(),
+        }
+    }
+
+    /// Adds a single-valued slot.
+    pub fn with_slot(mut self, name: &str, value: &str) -> Self {
+        self.slots.push((name.to_owned(), vec![value.to_owned()]));
+        self
+    }
+
+    /// The first value of a slot.
+    pub fn slot(&self, name: &str) -> Option<&str> {
+        self.slots
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+}
+
 /// A whole submission: the set, its entries, and the replacements (RPLC
 /// associations: new entry id → replaced entryUUID).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -560,6 +619,11 @@ pub struct Submission {
     pub entries: Vec<DocumentEntry>,
     /// `(new entry id, replaced entryUUID)`.
     pub replacements: Vec<(String, String)>,
+    /// Other associations (XFRM, signs, UpdateAvailabilityStatus).
+    pub associations: Vec<Association>,
+    /// ITI-57 metadata updates: `(entry id, PreviousVersion)`, written as the
+    /// `PreviousVersion` slot of the entry's HasMember association.
+    pub previous_versions: Vec<(String, String)>,
 }
 
 // ---------- writing ----------
@@ -675,6 +739,9 @@ impl Submission {
             if let Some(s) = &e.status {
                 let _ = write!(w.out, " status=\"{}\"", esc(s));
             }
+            if let Some(l) = &e.logical_id {
+                let _ = write!(w.out, " lid=\"{}\"", esc(l));
+            }
             w.out.push('>');
             w.slot1("creationTime", &e.creation_time);
             w.slot1("languageCode", &e.language_code);
@@ -690,6 +757,9 @@ impl Submission {
             w.slot("urn:ihe:iti:xds:2013:referenceIdList", &e.reference_ids);
             w.localized("Name", &e.title);
             w.localized("Description", &e.comments);
+            if let Some(v) = &e.version {
+                let _ = write!(w.out, "<rim:VersionInfo versionName=\"{}\"/>", esc(v));
+            }
             let id = e.entry_uuid.clone();
             for a in &e.authors {
                 w.author(uuid::DOCUMENT_ENTRY_AUTHOR, &id, a);
@@ -780,6 +850,13 @@ impl Submission {
                     esc(&e.entry_uuid)
                 );
                 w.slot("SubmissionSetStatus", &["Original".to_owned()]);
+                let previous: Vec<String> = self
+                    .previous_versions
+                    .iter()
+                    .filter(|(entry, _)| *entry == e.entry_uuid)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                w.slot("PreviousVersion", &previous);
                 w.out.push_str("</rim:Association>");
             }
         }
@@ -791,6 +868,20 @@ impl Submission {
                 esc(new),
                 esc(old)
             );
+        }
+        for assoc in &self.associations {
+            let a = w.id("as");
+            let _ = write!(
+                w.out,
+                "<rim:Association associationType=\"{}\" sourceObject=\"{}\" targetObject=\"{}\" id=\"{a}\" objectType=\"{OT_ASSOCIATION}\">",
+                esc(&assoc.association_type),
+                esc(&assoc.source),
+                esc(&assoc.target)
+            );
+            for (name, values) in &assoc.slots {
+                w.slot(name, values);
+            }
+            w.out.push_str("</rim:Association>");
         }
         w.out
             .push_str("</rim:RegistryObjectList></lcm:SubmitObjectsRequest>\n");
@@ -815,6 +906,7 @@ struct Obj {
     description: Option<String>,
     classifications: Vec<Obj>,
     external_ids: Vec<Obj>,
+    version: Option<String>,
 }
 
 impl Obj {
@@ -903,7 +995,8 @@ impl Reader {
         let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
         let attrs = attrs_of(e)?;
         match local.as_str() {
-            "ExtrinsicObject" | "RegistryPackage" | "Classification" | "ExternalIdentifier" => {
+            "ExtrinsicObject" | "RegistryPackage" | "Classification" | "ExternalIdentifier"
+            | "Association" => {
                 self.stack.push((
                     local.clone(),
                     Obj {
@@ -912,12 +1005,9 @@ impl Reader {
                     },
                 ));
             }
-            "Association" => {
-                let get = |k: &str| attrs.get(k).cloned().unwrap_or_default();
-                if get("associationType") == ASSOCIATION_RPLC {
-                    self.out
-                        .replacements
-                        .push((get("sourceObject"), get("targetObject")));
+            "VersionInfo" => {
+                if let Some((_, o)) = self.stack.last_mut() {
+                    o.version = attrs.get("versionName").cloned();
                 }
             }
             "Slot" => {
@@ -958,7 +1048,8 @@ impl Reader {
                 }
             }
             "Name" | "Description" => self.localized_target = None,
-            "Classification" | "ExternalIdentifier" | "ExtrinsicObject" | "RegistryPackage" => {
+            "Classification" | "ExternalIdentifier" | "ExtrinsicObject" | "RegistryPackage"
+            | "Association" => {
                 let Some((name, obj)) = self.stack.pop() else {
                     return Err(XdsError::Ebrim(format!("unexpected end of {local}")));
                 };
@@ -969,12 +1060,37 @@ impl Reader {
                     ("Classification", None) | ("ExternalIdentifier", None) => {}
                     ("ExtrinsicObject", _) => self.out.entries.push(entry_of(&obj)),
                     ("RegistryPackage", _) => self.out.submission_set = Some(set_of(&obj)),
+                    ("Association", _) => self.association(obj),
                     _ => {}
                 }
             }
             _ => {}
         }
         Ok(())
+    }
+}
+
+impl Reader {
+    fn association(&mut self, obj: Obj) {
+        let get = |k: &str| obj.attr(k).unwrap_or_default();
+        let kind = get("associationType");
+        let (source, target) = (get("sourceObject"), get("targetObject"));
+        if kind == ASSOCIATION_RPLC {
+            self.out.replacements.push((source, target));
+        } else if kind == ASSOCIATION_HAS_MEMBER {
+            // Generated from the entries when written; only the ITI-57
+            // PreviousVersion slot carries information.
+            if let Some(v) = obj.slot1("PreviousVersion") {
+                self.out.previous_versions.push((target, v));
+            }
+        } else {
+            self.out.associations.push(Association {
+                association_type: kind,
+                source,
+                target,
+                slots: obj.slots,
+            });
+        }
     }
 }
 
@@ -1090,6 +1206,8 @@ fn entry_of(o: &Obj) -> DocumentEntry {
         uri: o.slot1("URI"),
         repository_unique_id: o.slot1("repositoryUniqueId"),
         status: o.attr("status"),
+        logical_id: o.attr("lid"),
+        version: o.version.clone(),
     }
 }
 

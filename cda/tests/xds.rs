@@ -131,6 +131,7 @@ fn ebrim_round_trip_with_submission_set_and_replacement() {
             "Document01".into(),
             "urn:uuid:6b0f3c2e-0000-4000-8000-000000000001".into(),
         )],
+        ..Default::default()
     };
     let xml = sub.to_ebrim();
     for needle in [
@@ -164,4 +165,75 @@ fn ebrim_errors() {
     assert!(Submission::from_ebrim(&xml.as_bytes()[..xml.len() / 2]).is_err());
     let with_entity = xml.replacen("<rim:Value>", "<rim:Value>&ent;", 1);
     assert!(Submission::from_ebrim(with_entity.as_bytes()).is_err());
+}
+
+#[test]
+fn ebrim_round_trip_of_xfrm_signs_and_iti57_updates() {
+    let (_, _, e) = entry();
+    let mut n1 = e.clone();
+    n1.entry_uuid = "Document02".into();
+    n1.unique_id = "1.2.250.1.999.1.1^DOC-2".into();
+    let set = SubmissionSet::for_entry(
+        &e,
+        &oid!("1.2.250.1.999.1.1.2.2"),
+        &oid!("1.2.250.1.999.1.1"),
+        time::macros::datetime!(2024-03-15 11:00:00 +01:00),
+        XdsCode::new("04", "1.2.250.1.213.2.2", "Hospitalisation de jour"),
+    );
+    let sub = Submission {
+        submission_set: Some(set.clone()),
+        entries: vec![e.clone(), n1],
+        associations: vec![
+            Association::new(ASSOCIATION_XFRM, "Document02", "Document01"),
+            Association::new(ASSOCIATION_SIGNS, "Document02", "SubmissionSet01"),
+        ],
+        ..Default::default()
+    };
+    let xml = sub.to_ebrim();
+    assert!(xml.contains("urn:ihe:iti:2007:AssociationType:XFRM"));
+    assert!(xml.contains("urn:ihe:iti:2007:AssociationType:signs"));
+    assert_eq!(Submission::from_ebrim(xml.as_bytes()).unwrap(), sub);
+
+    // ITI-57 metadata update: same logicalId, PreviousVersion on HasMember.
+    let mut updated = e.clone();
+    updated.entry_uuid = "urn:uuid:00000000-0000-4000-8000-0000000000aa".into();
+    updated.logical_id = Some("urn:uuid:00000000-0000-4000-8000-0000000000bb".into());
+    updated.version = Some("2".into());
+    let update = Submission {
+        submission_set: Some(set.clone()),
+        entries: vec![updated.clone()],
+        previous_versions: vec![(updated.entry_uuid.clone(), "1".into())],
+        ..Default::default()
+    };
+    let xml = update.to_ebrim();
+    assert!(xml.contains("lid=\"urn:uuid:00000000-0000-4000-8000-0000000000bb\""));
+    assert!(xml.contains("<rim:VersionInfo versionName=\"2\"/>"));
+    assert!(
+        xml.contains("<rim:Slot name=\"PreviousVersion\"><rim:ValueList><rim:Value>1</rim:Value>")
+    );
+    assert_eq!(Submission::from_ebrim(xml.as_bytes()).unwrap(), update);
+
+    // ITI-57 availability status update: no entry, one association with slots.
+    let status = Submission {
+        submission_set: Some(set),
+        associations: vec![
+            Association::new(
+                ASSOCIATION_UPDATE_AVAILABILITY_STATUS,
+                "SubmissionSet01",
+                "urn:uuid:00000000-0000-4000-8000-0000000000aa",
+            )
+            .with_slot(
+                "OriginalStatus",
+                "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved",
+            )
+            .with_slot("NewStatus", "urn:asip:ci-sis:2010:StatusType:Deleted"),
+        ],
+        ..Default::default()
+    };
+    let back = Submission::from_ebrim(status.to_ebrim().as_bytes()).unwrap();
+    assert_eq!(back, status);
+    assert_eq!(
+        back.associations[0].slot("NewStatus"),
+        Some("urn:asip:ci-sis:2010:StatusType:Deleted")
+    );
 }

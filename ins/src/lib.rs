@@ -51,6 +51,8 @@
 pub mod datamatrix;
 mod identity;
 mod ins;
+#[cfg(feature = "insi")]
+pub mod insi;
 pub mod names;
 mod nir;
 mod traits;
@@ -86,6 +88,10 @@ pub enum Error {
     /// Refused identity event.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// INSi teleservice error.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Insi(#[from] insi::InsiError),
     /// Invalid datamatrix payload or image.
     #[error(transparent)]
     Datamatrix(datamatrix::DatamatrixError),

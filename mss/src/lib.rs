@@ -1,6 +1,61 @@
-//! MSSanté secure messaging.
+//! MSSanté secure messaging for Ségur practice software (segur-rs).
 //!
-//! This crate will hold the IMAP/SMTP client, mailbox autoconfiguration, XDM
-//! packaging, the X-MSS message conventions, Mon espace santé patient
-//! mailboxes, reception and patient matching, the Annuaire Santé client, and an
-//! operator simulator behind the `sim` feature.
+//! # Layers
+//!
+//! | module | what |
+//! |---|---|
+//! | [`imap::proto`], [`smtp::proto`], [`sasl`] | sans-IO protocol cores: command encoding and response parsing as pure functions (table-driven tests) |
+//! | [`imap::client`], [`smtp::client`] | tokio shells: the standard connection sequence over TLS 1.2+ (rustls, segur-ssi configurations), implicit TLS or STARTTLS |
+//! | [`mailbox`] | [`Mailbox`](mailbox::Mailbox): authentication by client certificate (`EXTERNAL`) or Pro Santé Connect token (`XOAUTH2` / `OAUTHBEARER`), automatic reopening of closed sessions without losing the operation, several mailboxes per user ([`MailboxSet`](mailbox::MailboxSet)) |
+//! | [`message`] | outgoing messages with every MSSanté convention (X-MSS-* headers, XDM subject, PDF naming, threading, MDN/DSN requests, one patient per message, N1+N3 pairs), reading received ones, MDN/DSN |
+//! | [`PatientMailbox`] | Mon espace santé patient mailboxes, built only from a qualified INS |
+//! | [`xdm`] | the `IHE_XDM.zip` container: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors) |
+//! | [`trace`] | functional traces in the segur-ssi audit trail |
+//! | `sim` (feature `sim`) | a loopback MSSanté operator: IMAP + SMTP submission over TLS with the test PKI, token check, session kills, bounces |
+//!
+//! Errors are one [`Error`] enum with a family per area; transport errors
+//! answer [`Error::is_connection_lost`] and [`Error::is_transient`].
+//!
+//! # Example
+//!
+//! Building a message needs no network (the IO shell sends it with
+//! [`Mailbox::send`](mailbox::Mailbox::send)):
+//!
+//! ```
+//! use segur_mss::message::{MessageBuilder, Recipient, display_subject};
+//! use segur_mss::MailAddress;
+//!
+//! let from: MailAddress = "dr.martin@medecin.mssante.fr".parse()?;
+//! let msg = MessageBuilder::new(from, "DEV935997")
+//!     .to(Recipient::address("cardio@hopital.mssante.fr".parse()?)?)
+//!     .subject("Demande d'avis")
+//!     .text("Bonjour,")
+//!     .build(time::OffsetDateTime::UNIX_EPOCH)?;
+//! assert!(msg.message_id.ends_with("@medecin.mssante.fr>"));
+//! assert_eq!(display_subject("XDM/1.0/DDM+CR CORSE Figatellix 12/10/1988"), "CR CORSE Figatellix 12/10/1988");
+//! // A patient mailbox address cannot be used as a plain recipient.
+//! assert!(Recipient::address("279035121518989@patient.mssante.fr".parse()?).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod address;
+pub mod config;
+mod error;
+pub mod imap;
+pub mod mailbox;
+pub mod message;
+mod net;
+mod patient_mailbox;
+pub mod sasl;
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod smtp;
+pub mod trace;
+pub mod xdm;
+
+pub use address::{MailAddress, MailboxKind, PATIENT_DOMAIN};
+pub use error::{
+    AddressError, AnnuaireError, AuthError, AutoconfigError, BounceReason, ConnectionError,
+    DeliveryError, Error, MessageError, Protocol, ProtocolError, ReceptionError, Result, XdmError,
+};
+pub use patient_mailbox::{PatientMailbox, matricule_of};

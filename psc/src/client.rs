@@ -458,6 +458,61 @@ impl PscClient {
         }
     }
 
+    /// Revokes a token at the provider (RFC 7009), e.g. the refresh token at logout.
+    pub async fn revoke(&self, token: &str, hint: &str) -> Result<(), Error> {
+        let md = self.metadata().await?;
+        let Some(url) = md
+            .mtls_endpoint_aliases
+            .as_ref()
+            .filter(|_| self.client.is_mtls())
+            .and_then(|a| a.revocation_endpoint.as_ref())
+            .or(md.revocation_endpoint.as_ref())
+        else {
+            return Err(Error::Config(
+                "the provider has no revocation_endpoint".into(),
+            ));
+        };
+        let req = self.client.post_form(
+            url,
+            vec![
+                ("token", token.to_owned()),
+                ("token_type_hint", hint.to_owned()),
+            ],
+        );
+        let resp = self.shell.send(req).await?;
+        match resp.status {
+            200..=299 => Ok(()),
+            _ => Err(crate::flow::oauth_error("revocation", &resp)),
+        }
+    }
+
+    /// Introspects a token (RFC 7662) with this client's credentials: the
+    /// JSON answer (`active`, `sub`, `scope`, `exp`, `cnf`…). For resource
+    /// servers and simulators checking PSC tokens.
+    pub async fn introspect(&self, token: &AccessToken) -> Result<serde_json::Value, Error> {
+        let md = self.metadata().await?;
+        let Some(url) = md
+            .mtls_endpoint_aliases
+            .as_ref()
+            .filter(|_| self.client.is_mtls())
+            .and_then(|a| a.introspection_endpoint.as_ref())
+            .or(md.introspection_endpoint.as_ref())
+        else {
+            return Err(Error::Config(
+                "the provider has no introspection_endpoint".into(),
+            ));
+        };
+        let req = self
+            .client
+            .post_form(url, vec![("token", token.secret().to_owned())]);
+        let resp = self.shell.send(req).await?;
+        if resp.status != 200 {
+            return Err(crate::flow::oauth_error("introspection", &resp));
+        }
+        serde_json::from_slice(&resp.body)
+            .map_err(|e| Error::invalid_response("introspection", e.to_string()))
+    }
+
     /// Sends a CIBA backchannel authentication request. Poll the returned
     /// [`CibaAuthentication`] (or `wait` for it, cancellably).
     pub async fn ciba_start(
@@ -504,7 +559,7 @@ struct CancelInner {
 }
 
 impl CibaCancel {
-    /// Stops the polling: `wait` returns [`CibaError::Cancelled`].
+    /// Stops the polling: `wait` returns [`crate::CibaError::Cancelled`].
     pub fn cancel(&self) {
         self.inner
             .cancelled

@@ -289,6 +289,17 @@ pub(crate) enum SigningKey {
 }
 
 #[cfg(any(test, feature = "sim"))]
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Es256 { .. } => "SigningKey::Es256",
+            Self::Rs256 { .. } => "SigningKey::Rs256",
+            Self::Hs256(_) => "SigningKey::Hs256([redacted])",
+        })
+    }
+}
+
+#[cfg(any(test, feature = "sim"))]
 impl SigningKey {
     /// A fresh P-256 key.
     pub fn generate_es256(kid: &str) -> Result<Self, ring::error::Unspecified> {

@@ -114,9 +114,17 @@ impl PscSession {
         self.state.lock().await.id_token.clone()
     }
 
-    /// Logs out at PSC (server-side `end_session`) and forgets every token.
+    /// Logs out at PSC: revokes the refresh token (RFC 7009, best effort),
+    /// ends the session (server-side `end_session`) and forgets every token.
+    /// Exchanged service tokens are forgotten here; they expire at their
+    /// service (no revocation endpoint is known for them).
     pub async fn logout(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
+        if let Some(refresh) = &state.refresh {
+            if let Err(e) = self.client.revoke(refresh.secret(), "refresh_token").await {
+                tracing::warn!(error = %e, "refresh token revocation failed");
+            }
+        }
         let result = self.client.logout(&state.id_token).await;
         state.refresh = None;
         state.access.expires_at = Some(OffsetDateTime::UNIX_EPOCH);

@@ -539,6 +539,62 @@ impl PscSimulator {
             .copied()
             .unwrap_or(0)
     }
+
+    /// Number of discovery document requests (for tests of the client cache).
+    pub fn discovery_count(&self) -> usize {
+        self.inner.lock().discovery_hits
+    }
+
+    /// A cloneable handle that checks tokens, for another simulator (DMP,
+    /// MSSanté XOAUTH2) to keep without owning the PSC simulator.
+    pub fn validator(&self) -> SimTokenValidator {
+        SimTokenValidator(self.inner.clone())
+    }
+
+    /// Issues a PSC access token for the first test professional without a
+    /// login flow (for other crates' tests), valid for the configured
+    /// lifetime, and bound to `audience` (`psc` for a PSC token).
+    pub fn mint_access_token(&self, client_id: &str, audience: &str) -> crate::AccessToken {
+        let now = self.inner.clock.now();
+        let mut st = self.inner.lock();
+        let p = st.professionals[0].clone();
+        let token = crate::random_hex(32);
+        st.access.insert(
+            token.clone(),
+            SimTokenInfo {
+                sub: p.sub,
+                national_id: p.national_id,
+                client_id: client_id.to_owned(),
+                scope: "openid scope_all".into(),
+                audience: audience.to_owned(),
+                expires_at: now + self.inner.access_token_lifetime,
+                cnf_x5t_s256: None,
+            },
+        );
+        crate::AccessToken::new(token)
+    }
+}
+
+/// Checks tokens issued by a [`PscSimulator`] (cloneable, `Send + Sync`).
+#[derive(Debug, Clone)]
+pub struct SimTokenValidator(Arc<Inner>);
+
+impl SimTokenValidator {
+    /// The token's information when it is active (known, not revoked, not expired).
+    pub fn validate(&self, token: &str) -> Option<SimTokenInfo> {
+        let now = self.0.clock.now();
+        self.0
+            .lock()
+            .access
+            .get(token)
+            .filter(|i| i.expires_at > now)
+            .cloned()
+    }
+
+    /// The issuer.
+    pub fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
 }
 
 #[derive(Debug)]
@@ -603,6 +659,7 @@ struct SimState {
     ciba: HashMap<String, CibaGrant>,
     ciba_scripts: HashMap<String, VecDeque<CibaOutcome>>,
     grant_counts: HashMap<String, usize>,
+    discovery_hits: usize,
 }
 
 impl std::fmt::Debug for SimState {
@@ -756,6 +813,7 @@ fn authenticate(
 }
 
 async fn discovery(State(s): State<Arc<Inner>>) -> Response {
+    s.lock().discovery_hits += 1;
     let base = format!("{}/protocol/openid-connect", s.issuer);
     let mut doc = json!({
         "issuer": s.issuer,
@@ -1350,4 +1408,42 @@ async fn revoke(State(s): State<Arc<Inner>>, p: Peer, headers: HeaderMap, body: 
     st.access.remove(&token);
     st.refresh.remove(&token);
     StatusCode::OK.into_response()
+}
+
+/// A JWS signer for tests (crafting tokens, hostile ones included) and
+/// benchmarks: the simulator's own signing code.
+#[derive(Debug)]
+pub struct TestSigner(SigningKey);
+
+impl TestSigner {
+    /// A fresh ES256 (P-256) key with this `kid`.
+    pub fn es256(kid: &str) -> Result<Self, Error> {
+        SigningKey::generate_es256(kid)
+            .map(Self)
+            .map_err(|_| Error::Config("key generation failed".into()))
+    }
+
+    /// An RS256 key from PKCS#8 DER.
+    pub fn rs256(kid: &str, pkcs8_der: &[u8]) -> Result<Self, Error> {
+        SigningKey::rs256_from_pkcs8(kid, pkcs8_der)
+            .map(Self)
+            .map_err(|e| Error::Config(format!("RSA key rejected: {e}")))
+    }
+
+    /// An HS256 key (a client secret).
+    pub fn hs256(secret: &[u8]) -> Self {
+        Self(SigningKey::Hs256(secret.to_vec()))
+    }
+
+    /// The public JWK (`None` for HS256).
+    pub fn jwk(&self) -> Option<crate::Jwk> {
+        self.0.public_jwk()
+    }
+
+    /// Signs `claims` as a compact JWS with `typ: JWT`.
+    pub fn sign(&self, claims: &Value) -> Result<String, Error> {
+        self.0
+            .sign(claims, Some("JWT"))
+            .map_err(|_| Error::Config("signing failed".into()))
+    }
 }

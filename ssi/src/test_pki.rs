@@ -421,12 +421,23 @@ impl TestPki {
 
     /// An organisation (structure) authentication certificate: OU = idNat_Struct.
     pub fn issue_organisation(&self, id: &IdNatStruct, name: &str) -> Result<TestCert> {
+        self.issue_organisation_with_cn(id, name, &format!("LGC {name}"))
+    }
+
+    /// An organisation certificate with a chosen common name (INSi requires
+    /// `INSI-AUTO` or `INSI-MANU` on the structure certificate).
+    pub fn issue_organisation_with_cn(
+        &self,
+        id: &IdNatStruct,
+        name: &str,
+        common_name: &str,
+    ) -> Result<TestCert> {
         let mut p = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, "FR");
         dn.push(DnType::OrganizationName, name);
         dn.push(DnType::OrganizationalUnitName, id.as_str());
-        dn.push(DnType::CommonName, format!("LGC {name}"));
+        dn.push(DnType::CommonName, common_name);
         p.distinguished_name = dn;
         p.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,

@@ -86,3 +86,63 @@ async fn token_source_refreshes_exchanges_and_caches() {
         Err(Error::ReauthenticationRequired)
     ));
 }
+
+#[tokio::test]
+async fn discovery_is_cached_until_its_ttl() {
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+    let shared: SharedClock = Arc::new(clock.clone());
+    let sim = sim_builder()
+        .clock(shared.clone())
+        .start()
+        .await
+        .expect("sim");
+    let client = client_for(&sim, Some(shared));
+    client.metadata().await.expect("first");
+    client.metadata().await.expect("cached");
+    assert_eq!(sim.discovery_count(), 1);
+    clock.advance(Duration::minutes(61));
+    client.metadata().await.expect("expired cache");
+    assert_eq!(sim.discovery_count(), 2);
+}
+
+#[tokio::test]
+async fn introspection_validator_mint_and_session_logout() {
+    let sim = sim_builder().start().await.expect("sim");
+    sim.script_ciba(
+        &IdNatPs::parse("810003612545").expect("id"),
+        vec![CibaOutcome::Approve],
+    );
+    let client = client_for(&sim, None);
+    let login = ciba_login(&client).await;
+    let at = login.tokens.access_token.clone();
+
+    let v = client.introspect(&at).await.expect("introspect");
+    assert_eq!(v["active"], true);
+    assert_eq!(v["SubjectNameID"], "810003612545");
+    let validator = sim.validator();
+    assert!(validator.validate(at.secret()).is_some());
+    assert!(validator.validate("forged").is_none());
+    let minted = sim.mint_access_token(CLIENT_ID, "dmp");
+    assert_eq!(
+        validator
+            .validate(minted.secret())
+            .expect("minted")
+            .audience,
+        "dmp"
+    );
+
+    let session = PscSession::new(client.clone(), login);
+    session.logout().await.expect("logout");
+    assert!(!sim.sso_session());
+    assert_eq!(
+        client
+            .introspect(&AccessToken::new("nope"))
+            .await
+            .expect("inactive")["active"],
+        false
+    );
+    assert!(matches!(
+        session.token(&Audience::ProSanteConnect).await,
+        Err(Error::ReauthenticationRequired)
+    ));
+}

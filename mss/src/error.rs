@@ -1,0 +1,668 @@
+//! The crate error: one `#[non_exhaustive]` [`Error`] wrapping one family enum
+//! per area, so a caller can match coarsely (`Error::Xdm(_)`) or precisely.
+//!
+//! Transport errors answer [`Error::is_connection_lost`] (the session is gone:
+//! reconnect and retry) and [`Error::is_transient`] (retrying later may work),
+//! like lettre's SMTP error, so a send queue can pick retry or dead-letter.
+
+use std::fmt;
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every error this crate returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An e-mail address is invalid, or is not allowed where it is used.
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    /// The network exchange with the operator failed or the session was closed.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The server answered something this client cannot read, or refused a command.
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    /// Authentication failed or is impossible with this server.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Mailbox autoconfiguration failed.
+    #[error(transparent)]
+    Autoconfig(#[from] AutoconfigError),
+    /// A message would break an MSSanté convention, or could not be read.
+    #[error(transparent)]
+    Message(#[from] MessageError),
+    /// The operator refused the message or a recipient, or bounced it.
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    /// An XDM package is unsafe, malformed or inconsistent.
+    #[error(transparent)]
+    Xdm(#[from] XdmError),
+    /// The Annuaire Santé call or file failed.
+    #[error(transparent)]
+    Annuaire(#[from] AnnuaireError),
+    /// A received message could not be processed.
+    #[error(transparent)]
+    Reception(#[from] ReceptionError),
+    /// A security building block (TLS configuration, certificate) failed.
+    #[error(transparent)]
+    Ssi(#[from] segur_ssi::Error),
+    /// The Pro Santé Connect session can no longer give a token: the MSSanté
+    /// session is ended and the professional must log in again (SC.MSS/CONF.10).
+    #[error("the Pro Santé Connect session has ended: the MSSanté session is closed, log in again")]
+    SessionEnded,
+    /// A token could not be obtained for another reason.
+    #[error("cannot obtain a token for MSSanté: {0}")]
+    Token(segur_psc::Error),
+}
+
+impl Error {
+    /// `true` when the session with the operator is gone (network cut, `BYE`,
+    /// idle timeout, TLS failure mid-session): reconnecting and retrying the
+    /// same operation is the right reaction (SC.MSS/CONF.11).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, Self::Connection(c) if c.is_connection_lost())
+    }
+
+    /// `true` when retrying later may succeed (network failure, 4xx SMTP reply,
+    /// operator temporarily unavailable).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Connection(c) => {
+                c.is_connection_lost() || matches!(c, ConnectionError::Connect { .. })
+            }
+            Self::Delivery(d) => d.is_transient(),
+            Self::Token(t) => t.is_transient(),
+            Self::Annuaire(AnnuaireError::Http { status, .. }) => *status >= 500 || *status == 429,
+            Self::Annuaire(AnnuaireError::Transport { .. }) => true,
+            _ => false,
+        }
+    }
+
+    /// `true` when the error is permanent (retrying the same input fails again).
+    pub fn is_permanent(&self) -> bool {
+        !self.is_transient()
+    }
+}
+
+impl From<segur_psc::Error> for Error {
+    fn from(e: segur_psc::Error) -> Self {
+        match e {
+            segur_psc::Error::ReauthenticationRequired => Self::SessionEnded,
+            other => Self::Token(other),
+        }
+    }
+}
+
+/// An invalid or disallowed e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddressError {
+    /// The text is not an `local@domain` address this SDK accepts.
+    #[error("invalid e-mail address {value:?}: {reason}")]
+    Invalid {
+        /// The text given.
+        value: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A patient mailbox address (`@patient.mssante.fr`) was given as a plain
+    /// address: it may only be built from a qualified INS.
+    #[error(
+        "{0} is a Mon espace santé patient mailbox: build it from the patient's qualified INS (PatientMailbox::for_patient)"
+    )]
+    PatientMailboxNotFromIns(String),
+    /// The patient mailbox cannot be built from this INS (NIA, test or demo
+    /// INS where a production one is needed…).
+    #[error("no Mon espace santé mailbox for this INS: {0}")]
+    NotAPatientIns(&'static str),
+}
+
+/// A network or TLS failure, or a session closed by the operator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The TCP connection could not be opened.
+    #[error("cannot connect to {endpoint}: {source}")]
+    Connect {
+        /// `host:port`.
+        endpoint: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TLS handshake failed (untrusted or expired certificate, no common
+    /// protocol version or cipher suite…).
+    #[error("TLS handshake with {endpoint} failed: {source}")]
+    Tls {
+        /// `host:port`.
+        endpoint: String,
+        /// The rustls / IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server name is not a valid DNS name or IP address for TLS.
+    #[error("invalid TLS server name {0:?}")]
+    ServerName(String),
+    /// The server does not offer STARTTLS although the configuration asks for it:
+    /// the client refuses to go on in clear text.
+    #[error("{endpoint} does not offer STARTTLS: refusing to continue without TLS")]
+    StartTlsUnavailable {
+        /// `host:port`.
+        endpoint: String,
+    },
+    /// The server sent data after the STARTTLS answer, before the handshake
+    /// (command injection attempt): the connection is dropped.
+    #[error("{endpoint} sent unexpected data before the TLS handshake")]
+    StartTlsInjection {
+        /// `host:port`.
+        endpoint: String,
+    },
+    /// The server closed the connection (EOF).
+    #[error("the server closed the connection")]
+    Closed,
+    /// The server ended the session with `BYE` (IMAP) or `421` (SMTP).
+    #[error("the server ended the session: {0}")]
+    Bye(String),
+    /// No answer within the configured time.
+    #[error("no answer from the server within {0:?}")]
+    Timeout(std::time::Duration),
+    /// Reading or writing failed mid-session.
+    #[error("network error: {0}")]
+    Io(#[source] std::io::Error),
+    /// The operation could not be completed after several reconnections.
+    #[error("the session was lost {attempts} times; giving up: {last}")]
+    RetriesExhausted {
+        /// Number of attempts made.
+        attempts: u32,
+        /// The last failure.
+        last: Box<ConnectionError>,
+    },
+}
+
+impl ConnectionError {
+    /// `true` when the session is gone and a reconnection may help.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            Self::Closed | Self::Bye(_) | Self::Timeout(_) | Self::Io(_)
+        )
+    }
+}
+
+/// Which protocol an exchange was in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// IMAP4rev1 / IMAP4rev2.
+    Imap,
+    /// SMTP submission.
+    Smtp,
+    /// DNS.
+    Dns,
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Imap => "IMAP",
+            Self::Smtp => "SMTP",
+            Self::Dns => "DNS",
+        })
+    }
+}
+
+/// A malformed answer, or a command refused by the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// The bytes received do not follow the protocol grammar.
+    #[error("malformed {protocol} data at byte {at}: {reason}")]
+    Malformed {
+        /// Which protocol.
+        protocol: Protocol,
+        /// Offset in the response.
+        at: usize,
+        /// What was expected.
+        reason: String,
+    },
+    /// A line or literal exceeds the client's limit.
+    #[error("{protocol} response too large: {size} bytes (limit {limit})")]
+    TooLarge {
+        /// Which protocol.
+        protocol: Protocol,
+        /// Size announced or seen.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The server refused a command (IMAP `NO`/`BAD`, SMTP 4xx/5xx outside delivery).
+    #[error("{protocol} server refused {command}: {reply}")]
+    Refused {
+        /// Which protocol.
+        protocol: Protocol,
+        /// The command (never carries secrets).
+        command: String,
+        /// The server's answer.
+        reply: String,
+    },
+    /// A value cannot be sent in this protocol (non-ASCII search text, CR/LF in a header…).
+    #[error("cannot encode {what} for {protocol}: {reason}")]
+    Unencodable {
+        /// Which protocol.
+        protocol: Protocol,
+        /// The value kind.
+        what: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The server lacks a capability the operation needs.
+    #[error("the {protocol} server lacks {capability}")]
+    MissingCapability {
+        /// Which protocol.
+        protocol: Protocol,
+        /// The capability.
+        capability: String,
+    },
+    /// No message with this UID in the folder.
+    #[error("no message with UID {uid} in {folder}")]
+    NoSuchMessage {
+        /// The folder.
+        folder: String,
+        /// The UID.
+        uid: u32,
+    },
+}
+
+/// An authentication failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The server does not offer the mechanism the configuration requires.
+    #[error("the {protocol} server does not offer {mechanism} (offered: {offered})")]
+    MechanismNotOffered {
+        /// Which protocol.
+        protocol: Protocol,
+        /// Wanted mechanism.
+        mechanism: String,
+        /// Mechanisms offered, space separated.
+        offered: String,
+    },
+    /// The server refused the credentials (token rejected, certificate not
+    /// accepted for this mailbox).
+    #[error("{protocol} authentication as {user} with {mechanism} refused: {reply}")]
+    Rejected {
+        /// Which protocol.
+        protocol: Protocol,
+        /// The login (mailbox address).
+        user: String,
+        /// Mechanism used.
+        mechanism: String,
+        /// The server's answer (the OAuth error status when given).
+        reply: String,
+    },
+    /// Certificate authentication needs a client identity in the TLS configuration.
+    #[error("certificate authentication needs a client certificate in the TLS configuration")]
+    NoClientCertificate,
+    /// Refusing to authenticate over a connection that is not encrypted.
+    #[error("refusing to authenticate without TLS")]
+    NotEncrypted,
+}
+
+/// Autoconfiguration failure, with what was tried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AutoconfigError {
+    /// Nothing gave settings for the domain.
+    #[error("no mailbox settings found for {domain}: {}", tried.join("; "))]
+    NotFound {
+        /// The mail domain.
+        domain: String,
+        /// Each step tried and its outcome.
+        tried: Vec<String>,
+    },
+    /// A DNS answer could not be read.
+    #[error("DNS error for {name}: {reason}")]
+    Dns {
+        /// The name queried.
+        name: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The AutoConfig XML document is malformed or unusable.
+    #[error("AutoConfig document from {source_url} unusable: {reason}")]
+    Xml {
+        /// Where it came from.
+        source_url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A discovered server would be used without TLS.
+    #[error("{service} at {host}:{port} is offered without TLS: refused")]
+    Plaintext {
+        /// `imap` / `smtp`.
+        service: &'static str,
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+    },
+}
+
+/// A message that breaks an MSSanté convention (refused before sending), or
+/// an unreadable received message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// A required element is missing.
+    #[error("the message has no {0}")]
+    Missing(&'static str),
+    /// Documents of several patients in one message (one patient per message).
+    #[error("one patient per message: documents for {first} and {other}")]
+    SeveralPatients {
+        /// The first patient seen.
+        first: String,
+        /// Another patient.
+        other: String,
+    },
+    /// One document of an N1/N3 pair is sent without the other.
+    #[error(
+        "document {present} is sent without its paired document {missing} (N1+N3 pairs go together)"
+    )]
+    IncompletePair {
+        /// The document present.
+        present: String,
+        /// The partner missing.
+        missing: String,
+    },
+    /// A header value cannot be encoded (CR/LF injection…).
+    #[error("invalid header {name}: {reason}")]
+    InvalidHeader {
+        /// Header name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// `X-MSS-MES: FIN` is for patient mailboxes only.
+    #[error("X-MSS-MES: FIN is only for messages to a Mon espace santé patient mailbox")]
+    CloseOnlyForPatientMailbox,
+    /// The total size exceeds the limit (Mon espace santé: 25 MB).
+    #[error("the message is {size} bytes, over the {limit}-byte limit of {recipient}")]
+    TooLarge {
+        /// Encoded size.
+        size: u64,
+        /// Limit.
+        limit: u64,
+        /// Which limit.
+        recipient: String,
+    },
+    /// The received bytes are not a readable RFC 5322 message.
+    #[error("unreadable message: {0}")]
+    Unreadable(String),
+    /// A document is invalid for sending.
+    #[error("document {document}: {reason}")]
+    InvalidDocument {
+        /// Document id or name.
+        document: String,
+        /// Why.
+        reason: String,
+    },
+    /// The reply target has no Message-ID.
+    #[error("the message replied to has no Message-ID")]
+    NoMessageId,
+    /// The message did not ask for a read notification.
+    #[error("the message does not request a notification (no Disposition-Notification-To)")]
+    NoNotificationRequested,
+}
+
+/// Why a known Mon espace santé / operator bounce happened (from the DSN
+/// enhanced status code, RFC 3463).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum BounceReason {
+    /// The mailbox does not exist (X.1.1): for a patient, unknown INS or no
+    /// Mon espace santé account.
+    UnknownMailbox,
+    /// The address is malformed (X.1.3).
+    InvalidAddress,
+    /// The mailbox is disabled / closed (X.2.1): the patient closed Mon espace
+    /// santé or opposed it.
+    MailboxClosed,
+    /// The mailbox is full (X.2.2).
+    MailboxFull,
+    /// The message is too large (X.2.3, X.3.4): Mon espace santé accepts 25 MB.
+    MessageTooLarge,
+    /// The sender is not allowed to write to this mailbox (X.7.1), e.g. the
+    /// patient closed the exchange.
+    NotAuthorized,
+    /// Another reason; see the status and diagnostic.
+    Other,
+}
+
+impl BounceReason {
+    /// Classifies an enhanced status code `class.subject.detail`.
+    pub fn from_status(status: &str) -> Self {
+        let mut parts = status.split('.');
+        let _class = parts.next();
+        match (parts.next(), parts.next()) {
+            (Some("1"), Some("1")) | (Some("1"), Some("6")) => Self::UnknownMailbox,
+            (Some("1"), Some("3")) => Self::InvalidAddress,
+            (Some("2"), Some("1")) => Self::MailboxClosed,
+            (Some("2"), Some("2")) => Self::MailboxFull,
+            (Some("2"), Some("3")) | (Some("3"), Some("4")) => Self::MessageTooLarge,
+            (Some("7"), Some("1")) => Self::NotAuthorized,
+            _ => Self::Other,
+        }
+    }
+
+    /// A plain-French explanation for the user.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::UnknownMailbox => {
+                "Boîte aux lettres inconnue : pour un patient, l'INS ne correspond à aucun profil Mon espace santé actif."
+            }
+            Self::InvalidAddress => "Adresse de messagerie invalide.",
+            Self::MailboxClosed => {
+                "Boîte aux lettres fermée : le patient a clôturé ou s'est opposé à Mon espace santé."
+            }
+            Self::MailboxFull => "Boîte aux lettres pleine : réessayer plus tard.",
+            Self::MessageTooLarge => {
+                "Message trop volumineux (Mon espace santé accepte 25 Mo au total) : réduire les pièces jointes."
+            }
+            Self::NotAuthorized => {
+                "Envoi refusé : l'expéditeur n'est pas autorisé à écrire à cette boîte (échange clôturé ?)."
+            }
+            Self::Other => "Message non distribué.",
+        }
+    }
+}
+
+/// The operator refused a message or recipient, or returned a bounce.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliveryError {
+    /// The server refused the sender, a recipient, or the message.
+    #[error("{stage} refused with {code}{}: {text}", enhanced.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    Rejected {
+        /// `MAIL FROM`, `RCPT TO <addr>`, `DATA`…
+        stage: String,
+        /// SMTP reply code.
+        code: u16,
+        /// Enhanced status code, if given.
+        enhanced: Option<String>,
+        /// Reply text.
+        text: String,
+    },
+    /// A bounce (DSN) came back for a recipient.
+    #[error("message to {recipient} not delivered ({status}): {}", reason.explanation())]
+    Bounced {
+        /// Failed recipient.
+        recipient: String,
+        /// Enhanced status code.
+        status: String,
+        /// Classified reason.
+        reason: BounceReason,
+        /// The remote server's diagnostic, if any.
+        diagnostic: Option<String>,
+    },
+}
+
+impl DeliveryError {
+    /// `true` for 4xx replies (retry later).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Rejected { code, .. } => (400..500).contains(code),
+            Self::Bounced { status, .. } => status.starts_with('4'),
+        }
+    }
+}
+
+/// An unsafe, malformed or inconsistent XDM package.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XdmError {
+    /// Not a readable zip archive.
+    #[error("malformed XDM archive: {0}")]
+    Malformed(String),
+    /// An entry is encrypted (password protected).
+    #[error("XDM entry {0:?} is encrypted: refused")]
+    Encrypted(String),
+    /// An entry path escapes the archive (`..`, absolute path, drive letter,
+    /// backslash, control characters).
+    #[error("XDM entry {name:?} refused: {reason} (path traversal)")]
+    UnsafePath {
+        /// The raw entry name.
+        name: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An entry is a symbolic link.
+    #[error("XDM entry {0:?} is a symbolic link: refused")]
+    Symlink(String),
+    /// Two entries have the same name (case-insensitively).
+    #[error("XDM entry {0:?} appears twice")]
+    DuplicateEntry(String),
+    /// Too many entries.
+    #[error("XDM archive has more than {limit} entries")]
+    TooManyEntries {
+        /// The limit.
+        limit: usize,
+    },
+    /// An entry or the whole archive decompresses beyond the limits (zip bomb).
+    #[error("XDM archive refused as a zip bomb: {reason}")]
+    Bomb {
+        /// Which limit was exceeded.
+        reason: String,
+    },
+    /// The compression method is not supported.
+    #[error("XDM entry {name:?} uses unsupported compression method {method}")]
+    UnsupportedCompression {
+        /// Entry.
+        name: String,
+        /// Method name.
+        method: String,
+    },
+    /// The archive has no `IHE_XDM/<subset>/METADATA.XML`.
+    #[error("XDM archive has no IHE_XDM/<subset>/METADATA.XML")]
+    MissingMetadata,
+    /// The metadata is malformed or inconsistent with the archive.
+    #[error("XDM metadata {path}: {reason}")]
+    BadMetadata {
+        /// The METADATA.XML path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A document listed in the metadata is missing from the archive.
+    #[error("document {uri} listed in {metadata} is missing from the archive")]
+    MissingDocument {
+        /// URI slot value.
+        uri: String,
+        /// METADATA.XML path.
+        metadata: String,
+    },
+    /// A document's hash or size differs from its metadata.
+    #[error("document {path}: {what} mismatch (metadata {expected}, archive {actual})")]
+    IntegrityMismatch {
+        /// Entry path.
+        path: String,
+        /// `hash` or `size`.
+        what: &'static str,
+        /// From metadata.
+        expected: String,
+        /// Computed.
+        actual: String,
+    },
+    /// Packing failed (no document, bad name…).
+    #[error("cannot build the XDM package: {0}")]
+    Pack(String),
+}
+
+/// An Annuaire Santé failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnnuaireError {
+    /// The HTTP call failed.
+    #[error("Annuaire Santé call to {url} failed: {message}")]
+    Transport {
+        /// The URL (never carries the API key: it is a header).
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The API answered an HTTP error.
+    #[error("Annuaire Santé answered HTTP {status} for {url}: {body}")]
+    Http {
+        /// HTTP status.
+        status: u16,
+        /// The URL.
+        url: String,
+        /// Start of the body (OperationOutcome diagnostics when present).
+        body: String,
+    },
+    /// The answer is not the expected FHIR JSON.
+    #[error("invalid Annuaire Santé answer: {0}")]
+    InvalidResponse(String),
+    /// A `next` link points outside the configured base URL.
+    #[error("paging link {0} leaves the Annuaire Santé base URL: refused")]
+    ForeignLink(String),
+    /// More pages than the configured limit.
+    #[error("more than {0} pages: refine the search")]
+    TooManyPages(usize),
+    /// The flat extraction file is malformed.
+    #[error("Extraction_Correspondance_MSSante line {line}: {reason}")]
+    Extraction {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The flat file could not be read.
+    #[error("cannot read the extraction file: {0}")]
+    Io(String),
+}
+
+/// A received message that could not be processed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceptionError {
+    /// The antivirus found a threat in an attachment: it is not integrated.
+    #[error("attachment {attachment:?} is infected ({threat}): quarantined")]
+    Infected {
+        /// File name.
+        attachment: String,
+        /// Threat name.
+        threat: String,
+    },
+    /// The antivirus could not scan an attachment: it is not integrated.
+    #[error("attachment {attachment:?} could not be scanned: {reason}")]
+    ScanFailed {
+        /// File name.
+        attachment: String,
+        /// Why.
+        reason: String,
+    },
+    /// The patient index failed.
+    #[error("patient lookup failed: {0}")]
+    PatientIndex(String),
+}

@@ -1,0 +1,4 @@
+//! IMAP: the sans-IO [`proto`] core and the tokio [`client`].
+
+pub mod client;
+pub mod proto;
