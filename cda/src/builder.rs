@@ -540,7 +540,9 @@ impl HeaderBuilder {
         }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    /// Checks the required parts of the header (what `build_n1` and
+    /// `build_n3` check first), e.g. before producing a PDF from it.
+    pub fn check(&self) -> Result<(), BuildError> {
         let h = &self.h;
         if h.id.is_none() {
             return Err(BuildError::Missing("document id"));

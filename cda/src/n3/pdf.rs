@@ -2,11 +2,13 @@
 //! FR-Document-PDF-copie section and for the N1 twin of a document.
 //!
 //! Hosts that produce their own PDF (their print layout) pass it to the
-//! volet builders instead. Without the crate's `pdf` feature, the PDF made
-//! here is a plain one-page text PDF (readable, not PDF/A, long documents
-//! are cut with a notice); hosts that need PDF/A supply theirs.
+//! volet builders instead. With the crate's `pdf` feature the PDF is a
+//! PDF/A-2b made by [`crate::pdf`] (header summary, then the sections'
+//! text, on as many pages as needed); without it, a plain one-page text PDF
+//! (readable, not PDF/A, long documents cut with a notice).
 
 use crate::body::Section;
+use crate::error::N3Error;
 use crate::header::Header;
 use crate::n3::narrative::plain_lines;
 use crate::n3::types::fr_date;
@@ -16,13 +18,8 @@ const PAGE_LINES: usize = 54;
 /// Characters per line of the plain PDF.
 const LINE_WIDTH: usize = 95;
 
-/// The text of a document: title, patient, author, date, then each section
-/// (title and narrative lines), subsections indented.
-pub fn document_lines(
-    header: &Header,
-    sections: &[Section],
-    namespaces: &[(String, String)],
-) -> Vec<String> {
+/// The header part of a document's text: title, patient, author, date.
+pub fn header_lines(header: &Header) -> Vec<String> {
     let mut out = Vec::new();
     out.push(header.title.clone().unwrap_or_else(|| "Document".into()));
     if let Some(p) = header.patient_role().and_then(|r| r.patient.as_ref()) {
@@ -50,6 +47,12 @@ pub fn document_lines(
     if let Some(t) = &header.effective_time {
         out.push(format!("Date : {}", fr_date(t)));
     }
+    out
+}
+
+/// The body part of a document's text: each section (title and narrative
+/// lines), subsections indented.
+pub fn section_lines(sections: &[Section], namespaces: &[(String, String)]) -> Vec<String> {
     fn walk(s: &Section, depth: usize, ns: &[(String, String)], out: &mut Vec<String>) {
         let indent = "  ".repeat(depth);
         out.push(String::new());
@@ -66,9 +69,21 @@ pub fn document_lines(
             walk(c, depth + 1, ns, out);
         }
     }
+    let mut out = Vec::new();
     for s in sections {
         walk(s, 0, namespaces, &mut out);
     }
+    out
+}
+
+/// The text of a document: [`header_lines`] then [`section_lines`].
+pub fn document_lines(
+    header: &Header,
+    sections: &[Section],
+    namespaces: &[(String, String)],
+) -> Vec<String> {
+    let mut out = header_lines(header);
+    out.extend(section_lines(sections, namespaces));
     out
 }
 
@@ -97,16 +112,36 @@ fn wrap(lines: &[String], width: usize) -> Vec<String> {
     out
 }
 
-/// A PDF of these lines.
-pub fn lines_pdf(header: &Header, lines: &[String]) -> Vec<u8> {
-    let _ = header;
-    let mut wrapped = wrap(lines, LINE_WIDTH);
-    if wrapped.len() > PAGE_LINES {
-        wrapped.truncate(PAGE_LINES - 1);
-        wrapped.push("[…] Suite dans le document structuré (CDA niveau 3).".into());
+/// A PDF of a document whose body text is `body` (the header is summarised
+/// from `header`): PDF/A-2b with the `pdf` feature ([`crate::pdf`]),
+/// otherwise a one-page plain text PDF.
+pub fn lines_pdf(header: &Header, body: &[String]) -> Result<Vec<u8>, N3Error> {
+    #[cfg(feature = "pdf")]
+    {
+        crate::pdf::render_pdf(
+            header,
+            &crate::pdf::PdfContent {
+                paragraphs: body.to_vec(),
+            },
+            None,
+        )
+        .map_err(|e| N3Error::Invalid {
+            field: "PDF",
+            reason: e.to_string(),
+        })
     }
-    let refs: Vec<&str> = wrapped.iter().map(String::as_str).collect();
-    crate::samples::simple_pdf(&refs)
+    #[cfg(not(feature = "pdf"))]
+    {
+        let mut lines = header_lines(header);
+        lines.extend(body.iter().cloned());
+        let mut wrapped = wrap(&lines, LINE_WIDTH);
+        if wrapped.len() > PAGE_LINES {
+            wrapped.truncate(PAGE_LINES - 1);
+            wrapped.push("[…] Suite dans le document structuré (CDA niveau 3).".into());
+        }
+        let refs: Vec<&str> = wrapped.iter().map(String::as_str).collect();
+        Ok(crate::samples::simple_pdf(&refs))
+    }
 }
 
 /// The PDF of an N3 document's content.
@@ -114,8 +149,8 @@ pub fn document_pdf(
     header: &Header,
     sections: &[Section],
     namespaces: &[(String, String)],
-) -> Vec<u8> {
-    lines_pdf(header, &document_lines(header, sections, namespaces))
+) -> Result<Vec<u8>, N3Error> {
+    lines_pdf(header, &section_lines(sections, namespaces))
 }
 
 #[cfg(test)]

@@ -56,13 +56,14 @@ pub(crate) fn finish_n3(
     ctx: &mut RenderContext<'_>,
 ) -> Result<(Document, Bytes), N3Error> {
     let ns = namespaces();
+    header.check()?;
     let pdf = match pdf {
         Some(p) => p,
         None => Bytes::from(crate::n3::pdf::document_pdf(
             header.header(),
             &sections,
             &ns,
-        )),
+        )?),
     };
     sections.push(sections::PDF_COPY.with_entries(&[PdfCopy::new(pdf.clone())], ctx, "")?);
     let mut doc = header.build_n3(volet_templates, StructuredBody { sections })?;

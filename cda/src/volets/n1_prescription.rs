@@ -130,25 +130,10 @@ impl N1Prescription {
         }
     }
 
-    /// The text of the prescription (the content of the generated PDF).
-    pub fn text_lines(&self, h: &crate::header::Header) -> Vec<String> {
+    /// The text of the prescription (the content of the generated PDF,
+    /// after the summary of the header).
+    pub fn text_lines(&self) -> Vec<String> {
         let mut out = vec![self.kind.title().to_owned()];
-        if let Some(p) = h.patient_role().and_then(|r| r.patient.as_ref()) {
-            out.push(format!(
-                "Patient : {} {}",
-                p.birth_name().unwrap_or(""),
-                p.given_names().unwrap_or("")
-            ));
-        }
-        for a in &h.authors {
-            out.push(format!(
-                "Prescripteur : {}",
-                a.assigned_author.display_name()
-            ));
-        }
-        if let Some(t) = &h.effective_time {
-            out.push(format!("Date : {}", fr_date(t)));
-        }
         if let Some((from, until)) = &self.validity {
             out.push(format!(
                 "Valable du {} au {}",
@@ -234,12 +219,13 @@ impl N1PrescriptionBuilder {
             check_period(&v, "prescription validity")?;
             super::main_service_event(&mut self.header, kind.to_code()).effective_time = Some(v);
         }
+        self.header.check()?;
         let pdf = match self.pdf {
             Some(pdf) => pdf,
             None => Bytes::from(crate::n3::pdf::lines_pdf(
                 self.header.header(),
-                &p.text_lines(self.header.header()),
-            )),
+                &p.text_lines(),
+            )?),
         };
         Ok(self.header.build_n1(NonXmlBody::pdf(pdf))?)
     }
