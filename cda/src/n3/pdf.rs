@@ -14,8 +14,10 @@ use crate::n3::narrative::plain_lines;
 use crate::n3::types::fr_date;
 
 /// Lines that fit one page of the plain PDF.
+#[cfg(not(feature = "pdf"))]
 const PAGE_LINES: usize = 54;
 /// Characters per line of the plain PDF.
+#[cfg(not(feature = "pdf"))]
 const LINE_WIDTH: usize = 95;
 
 /// The header part of a document's text: title, patient, author, date.
@@ -88,6 +90,7 @@ pub fn document_lines(
 }
 
 /// Wraps lines at `width` characters (on spaces when possible).
+#[cfg(any(test, not(feature = "pdf")))]
 fn wrap(lines: &[String], width: usize) -> Vec<String> {
     let mut out = Vec::new();
     for l in lines {
