@@ -41,6 +41,18 @@ enum SsiSub {
         #[command(subcommand)]
         command: BackupSub,
     },
+    /// Scans a file with clamd (INSTREAM); exit 1 when malware is found or
+    /// the scan fails (fail closed).
+    Scan {
+        /// The file.
+        file: PathBuf,
+        /// clamd address, `tcp://host:port` or `unix:///path` (default: $SEGUR_CLAMD).
+        #[arg(long)]
+        clamd: Option<String>,
+        /// Largest file sent, in bytes (default 25 MiB).
+        #[arg(long)]
+        max_size: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +173,59 @@ pub fn run(cmd: &SsiCommand, json: bool) -> Result<(), CliError> {
             command: CertSub::Inspect { file },
         } => cert_inspect(file, json),
         SsiSub::Backup { command } => backup(command, json),
+        SsiSub::Scan {
+            file,
+            clamd,
+            max_size,
+        } => scan(file, clamd.as_deref(), *max_size, json),
+    }
+}
+
+fn scan(
+    file: &PathBuf,
+    clamd: Option<&str>,
+    max_size: Option<u64>,
+    json: bool,
+) -> Result<(), CliError> {
+    use segur_ssi::antivirus::{ClamdConfig, ClamdScanner, ScanVerdict, Scanner as _};
+    let address = match clamd
+        .map(str::to_owned)
+        .or_else(|| std::env::var("SEGUR_CLAMD").ok())
+    {
+        Some(a) => a,
+        None => {
+            return Err(CliError::usage(
+                "no clamd address: pass --clamd or set SEGUR_CLAMD",
+            ));
+        }
+    };
+    let mut config = ClamdConfig::new(address.parse().map_err(CliError::usage)?);
+    if let Some(m) = max_size {
+        config.max_size = m;
+    }
+    let data =
+        std::fs::read(file).map_err(|e| CliError::usage(format!("{}: {e}", file.display())))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(e.into()))?;
+    let verdict = rt
+        .block_on(ClamdScanner::new(config).scan(&data))
+        .map_err(|e| CliError::Failed(e.into()))?;
+    let v = serde_json::json!({"file": file, "clean": verdict.is_clean(), "verdict": verdict});
+    output::print(json, &v, || match &verdict {
+        ScanVerdict::Clean => format!("clean: {}", file.display()),
+        ScanVerdict::Infected { signature } => {
+            format!("infected: {} ({signature})", file.display())
+        }
+        _ => format!("{verdict:?}"),
+    })?;
+    match verdict {
+        ScanVerdict::Clean => Ok(()),
+        ScanVerdict::Infected { signature } => {
+            Err(CliError::invalid(format!("malware found: {signature}")))
+        }
+        other => Err(CliError::invalid(format!("not clean: {other:?}"))),
     }
 }
 

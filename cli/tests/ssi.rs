@@ -224,3 +224,40 @@ fn cert_inspect_and_backup() {
     assert_eq!(code(&o), 1);
     assert!(one_stderr_line(&o).contains("checksum"));
 }
+
+#[test]
+fn scan_needs_an_address_and_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("doc.txt");
+    std::fs::write(&f, "compte rendu").unwrap();
+    let f = f.to_str().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_segur"))
+        .args(["ssi", "scan", f])
+        .env_remove("SEGUR_CLAMD")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    // Nothing listens there: the scan fails, never "clean".
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("tcp://{}", l.local_addr().unwrap());
+    drop(l);
+    let o = segur(&["ssi", "scan", f, "--clamd", &addr], "");
+    assert_eq!(code(&o), 1);
+    assert!(one_stderr_line(&o).contains("antivirus connection"));
+
+    // With the real clamd of scripts/setup.d/30-clamd.sh.
+    let Ok(clamd) = std::env::var("SEGUR_CLAMD") else {
+        eprintln!("skipped: real clamd part (set SEGUR_CLAMD, see scripts/setup.d/30-clamd.sh)");
+        return;
+    };
+    let o = segur(&["ssi", "scan", f, "--clamd", &clamd, "--json"], "");
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let eicar = dir.path().join("eicar.txt");
+    std::fs::write(&eicar, segur_ssi::antivirus::EICAR).unwrap();
+    let o = segur(
+        &["ssi", "scan", eicar.to_str().unwrap(), "--clamd", &clamd],
+        "",
+    );
+    assert_eq!(code(&o), 1);
+    assert!(one_stderr_line(&o).contains("malware found: SegurTest.EICAR"));
+}

@@ -13,7 +13,7 @@ SEGUR_CLAMD_PORT="${SEGUR_CLAMD_PORT:-13331}"
 if [ -f "$SEGUR_CLAMD_DIR/clamd.pid" ]; then
   segur_old_pid=$(cat "$SEGUR_CLAMD_DIR/clamd.pid")
   if grep -q clamd "/proc/$segur_old_pid/cmdline" 2>/dev/null; then
-    as_root kill "$segur_old_pid" || true
+    kill "$segur_old_pid" || true
     for _ in $(seq 1 50); do [ -d "/proc/$segur_old_pid" ] || break; sleep 0.1; done
   fi
 fi
@@ -26,12 +26,10 @@ eicar_md5=$(md5sum "$SEGUR_CLAMD_DIR/eicar.com" | cut -d' ' -f1)
 eicar_hex=$(od -An -tx1 -v "$SEGUR_CLAMD_DIR/eicar.com" | tr -d ' \n')
 echo "$eicar_md5:68:SegurTest.EICAR-HDB" > "$SEGUR_CLAMD_DIR/db/segur-test.hdb"
 echo "SegurTest.EICAR-NDB:0:*:$eicar_hex" > "$SEGUR_CLAMD_DIR/db/segur-test.ndb"
-# clamd drops privileges to the user it is told to; keep everything owned by it.
-clamd_user=root
-if id clamav >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then clamd_user=clamav; fi
+# No `User` line: clamd keeps the invoking user, so it can reach the work tree
+# whatever the permissions of its parent folders (CI clones anywhere).
 cat > "$SEGUR_CLAMD_DIR/clamd.conf" <<CONF
 Foreground no
-User $clamd_user
 LocalSocket $SEGUR_CLAMD_DIR/clamd.sock
 LocalSocketMode 666
 TCPSocket $SEGUR_CLAMD_PORT
@@ -45,8 +43,7 @@ MaxThreads 4
 Bytecode no
 SelfCheck 0
 CONF
-if [ "$clamd_user" != root ]; then chown -R "$clamd_user" "$SEGUR_CLAMD_DIR"; chmod o+x "$CARGO_TARGET_DIR" 2>/dev/null || true; fi
-as_root clamd -c "$SEGUR_CLAMD_DIR/clamd.conf"
+clamd -c "$SEGUR_CLAMD_DIR/clamd.conf"
 segur_clamd_ready=0
 for _ in $(seq 1 100); do
   if [ -S "$SEGUR_CLAMD_DIR/clamd.sock" ] && \
@@ -61,7 +58,7 @@ if [ $segur_clamd_ready != 1 ]; then
   exit 1
 fi
 # Stop exactly the clamd we started (by its pid file), whatever happens.
-cleanup_hooks+=("[ -f '$SEGUR_CLAMD_DIR/clamd.pid' ] && as_root kill \$(cat '$SEGUR_CLAMD_DIR/clamd.pid')")
+cleanup_hooks+=("[ -f '$SEGUR_CLAMD_DIR/clamd.pid' ] && kill \$(cat '$SEGUR_CLAMD_DIR/clamd.pid')")
 export SEGUR_CLAMD="tcp://127.0.0.1:$SEGUR_CLAMD_PORT"
 export SEGUR_CLAMD_SOCKET="$SEGUR_CLAMD_DIR/clamd.sock"
 export SEGUR_CLAMD_DB_DIR="$SEGUR_CLAMD_DIR/db"

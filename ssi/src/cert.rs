@@ -381,6 +381,19 @@ impl IgcSanteCertificate {
                 .filter(|s| s.as_str().starts_with(|c: char| c.is_ascii_digit()))
         });
 
+        // The shape of a card holder's CN ("8" + 11 digits), even when the
+        // RPPS key is wrong as on some test cards: the holder is a person,
+        // only the national id is withheld.
+        let cn_is_rpps_shaped = common_name
+            .as_deref()
+            .and_then(|cn| cn.split_whitespace().next())
+            .is_some_and(|w| {
+                w.len() == 12 && w.starts_with('8') && w.bytes().all(|b| b.is_ascii_digit())
+            });
+        let upn_is_cps = upn
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().ends_with("@carte-cps.fr"));
+
         let holder = if is_ca {
             HolderKind::CertificationAuthority
         } else if issuer_cn.contains("PERSONNES") {
@@ -391,7 +404,7 @@ impl IgcSanteCertificate {
             } else {
                 HolderKind::Organisation
             }
-        } else if professional_id.is_some() {
+        } else if professional_id.is_some() || cn_is_rpps_shaped || upn_is_cps {
             HolderKind::Personal
         } else if usages.server_auth || !dns_names.is_empty() {
             HolderKind::Server

@@ -462,3 +462,17 @@ fn openssl_pkcs12_exports_load() {
         assert!(Identity::from_pkcs12(&data(f), "nope").is_err(), "{f}");
     }
 }
+
+#[test]
+fn test_card_with_a_wrong_rpps_key_is_still_a_person() {
+    let cert = IgcSanteCertificate::from_der(&data("mss-client-like.der")).unwrap();
+    assert_eq!(cert.holder(), HolderKind::Personal);
+    assert_eq!(
+        cert.national_id(),
+        None,
+        "the RPPS key is wrong: no validated id"
+    );
+    assert_eq!(cert.common_name(), Some("899700000000 DOCTEUR TEST"));
+    assert_eq!(cert.emails(), ["medecin@test.mssante.local"]);
+    assert_eq!(cert.environment(), PolicyEnvironment::Unknown);
+}

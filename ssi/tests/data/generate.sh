@@ -52,3 +52,11 @@ openssl pkcs12 -export -inkey "$tmp/id.key" -in "$tmp/id.pem" -passout pass:test
 openssl pkcs12 -export -inkey "$tmp/id.key" -in "$tmp/id.pem" -passout pass:test \
   -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -out identity-3des.p12
 openssl pkcs12 -export -inkey "$tmp/id.key" -in "$tmp/id.pem" -passout pass:test -legacy -out identity-legacy.p12
+
+# Like the client certificate of shared/tools/test-servers: CN "8…" + name,
+# an RPPS whose Luhn key is wrong (test value), EKU clientAuth only, issued by
+# a CA outside IGC-Santé (here self-signed).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/m.key" -out "$tmp/m.pem" -days 1095 -sha256 \
+  -subj "/C=FR/O=MSSANTE TEST/OU=899700000000/CN=899700000000 DOCTEUR TEST" \
+  -addext "basicConstraints=critical,CA:FALSE" -addext "extendedKeyUsage=clientAuth" -addext "subjectAltName=email:medecin@test.mssante.local" 2>/dev/null
+openssl x509 -in "$tmp/m.pem" -outform DER -out mss-client-like.der
