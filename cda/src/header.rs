@@ -62,6 +62,10 @@ pub struct Header {
     pub authorizations: Vec<Consent>,
     /// `componentOf/encompassingEncounter`.
     pub component_of: Option<EncompassingEncounter>,
+    /// Single-valued header elements that a parsed document repeats (the model
+    /// keeps the last one; the validator reports them). Never written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repeated_elements: Vec<String>,
 }
 
 impl Header {

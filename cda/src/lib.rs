@@ -62,6 +62,8 @@ pub mod document;
 pub mod error;
 pub mod header;
 pub mod parse;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod render;
 pub mod samples;
 #[cfg(feature = "test-util")]

@@ -441,16 +441,53 @@ impl<'i> Parser<'i> {
                         h.realm_codes.push(c);
                     }
                 }
-                "typeId" => h.type_id = Some(p.ii(&el)?),
+                "typeId" => once(
+                    &mut h.repeated_elements,
+                    &mut h.type_id,
+                    "typeId",
+                    p.ii(&el)?,
+                ),
                 "templateId" => h.template_ids.push(p.ii(&el)?),
-                "id" => h.id = Some(p.ii(&el)?),
-                "code" => h.code = Some(p.code(&el, empty)?),
-                "title" => h.title = Some(p.text_of(empty)?),
-                "effectiveTime" => h.effective_time = Some(p.ts(&el)?),
-                "confidentialityCode" => h.confidentiality_code = Some(p.code(&el, empty)?),
-                "languageCode" => h.language_code = p.attr(&el, "code")?,
-                "setId" => h.set_id = Some(p.ii(&el)?),
-                "versionNumber" => h.version_number = p.attr(&el, "value")?,
+                "id" => once(&mut h.repeated_elements, &mut h.id, "id", p.ii(&el)?),
+                "code" => once(
+                    &mut h.repeated_elements,
+                    &mut h.code,
+                    "code",
+                    p.code(&el, empty)?,
+                ),
+                "title" => once(
+                    &mut h.repeated_elements,
+                    &mut h.title,
+                    "title",
+                    p.text_of(empty)?,
+                ),
+                "effectiveTime" => once(
+                    &mut h.repeated_elements,
+                    &mut h.effective_time,
+                    "effectiveTime",
+                    p.ts(&el)?,
+                ),
+                "confidentialityCode" => once(
+                    &mut h.repeated_elements,
+                    &mut h.confidentiality_code,
+                    "confidentialityCode",
+                    p.code(&el, empty)?,
+                ),
+                "languageCode" => {
+                    let v = p.attr(&el, "code")?;
+                    if h.language_code.is_some() {
+                        h.repeated_elements.push("languageCode".into());
+                    }
+                    h.language_code = v;
+                }
+                "setId" => once(&mut h.repeated_elements, &mut h.set_id, "setId", p.ii(&el)?),
+                "versionNumber" => {
+                    let v = p.attr(&el, "value")?;
+                    if h.version_number.is_some() {
+                        h.repeated_elements.push("versionNumber".into());
+                    }
+                    h.version_number = v;
+                }
                 "recordTarget" if !empty => h.record_targets.push(p.record_target()?),
                 "author" if !empty => h.authors.push(p.author()?),
                 "informant" if !empty => {
@@ -467,7 +504,12 @@ impl<'i> Parser<'i> {
                     })?;
                     h.informants.push(inf);
                 }
-                "custodian" if !empty => h.custodian = Some(p.custodian()?),
+                "custodian" if !empty => once(
+                    &mut h.repeated_elements,
+                    &mut h.custodian,
+                    "custodian",
+                    p.custodian()?,
+                ),
                 "informationRecipient" if !empty => {
                     let type_code = p.attr(&el, "typeCode")?;
                     let mut r = InformationRecipient {
@@ -484,7 +526,12 @@ impl<'i> Parser<'i> {
                     })?;
                     h.information_recipients.push(r);
                 }
-                "legalAuthenticator" if !empty => h.legal_authenticator = Some(p.authenticator()?),
+                "legalAuthenticator" if !empty => once(
+                    &mut h.repeated_elements,
+                    &mut h.legal_authenticator,
+                    "legalAuthenticator",
+                    p.authenticator()?,
+                ),
                 "authenticator" if !empty => h.authenticators.push(p.authenticator()?),
                 "participant" if !empty => h.participants.push(p.participant(&el)?),
                 "inFulfillmentOf" if !empty => {
@@ -1410,6 +1457,14 @@ impl<'i> Parser<'i> {
         self.skip_to_end()?;
         Ok(self.pos())
     }
+}
+
+/// Sets a single-valued field, recording a repetition.
+fn once<T>(repeated: &mut Vec<String>, field: &mut Option<T>, name: &str, value: T) {
+    if field.is_some() {
+        repeated.push(name.to_owned());
+    }
+    *field = Some(value);
 }
 
 struct NsKind {

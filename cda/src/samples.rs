@@ -244,10 +244,12 @@ fn sample_pdf(_h: &Header) -> Result<Vec<u8>, BuildError> {
 
 #[cfg(feature = "pdf")]
 fn sample_pdf(h: &Header) -> Result<Vec<u8>, BuildError> {
+    // The sample identity is qualified: the INS datamatrix is drawn.
+    let identity = patient_identity();
     crate::pdf::render_pdf(
         h,
         &crate::pdf::PdfContent::from_lines(SAMPLE_REPORT_TEXT),
-        None,
+        Some(&identity),
     )
     .map_err(|e| BuildError::Invalid {
         field: "PDF",

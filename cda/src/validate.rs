@@ -690,6 +690,14 @@ fn header_rules(v: &mut V, h: &Header) {
         );
     }
 
+    for name in &h.repeated_elements {
+        v.push(
+            "HDR-16",
+            format!("{ROOT}/{name}"),
+            format!("{name} appears more than once"),
+        );
+    }
+
     // RT: patient.
     if h.record_targets.len() != 1 || h.record_targets[0].patient_role.patient.is_none() {
         v.push(

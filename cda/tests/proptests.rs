@@ -480,6 +480,7 @@ fn header() -> impl Strategy<Value = Header> {
         related_documents: c.5,
         authorizations: c.6,
         component_of: c.7,
+        repeated_elements: Vec::new(),
     })
 }
 
