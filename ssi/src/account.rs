@@ -1168,6 +1168,31 @@ impl Authenticator {
         )
     }
 
+    /// Applies an administrator's change to an account and traces it.
+    fn admin_change(
+        &self,
+        admin: &AccountId,
+        id: &AccountId,
+        action: &'static str,
+        kind: AuditKind,
+        now: OffsetDateTime,
+        change: impl FnOnce(&mut Account) -> Vec<(&'static str, String)>,
+    ) -> Result<()> {
+        let _g = self.guard()?;
+        self.require_admin(admin, action)?;
+        let mut account = self.load(id)?;
+        let details = change(&mut account);
+        self.store.update(&account)?;
+        self.trace(
+            kind,
+            admin.as_str(),
+            Outcome::Success,
+            Some(id),
+            now,
+            &details,
+        )
+    }
+
     /// An administrator unlocks a locked account.
     pub fn admin_unlock(
         &self,
@@ -1175,20 +1200,18 @@ impl Authenticator {
         id: &AccountId,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let _g = self.guard()?;
-        self.require_admin(admin, "unlock accounts")?;
-        let mut account = self.load(id)?;
-        account.failed_attempts = 0;
-        account.locked_until = None;
-        account.locked_by_failures = false;
-        self.store.update(&account)?;
-        self.trace(
+        self.admin_change(
+            admin,
+            id,
+            "unlock accounts",
             kinds::ACCOUNT_UNLOCKED,
-            admin.as_str(),
-            Outcome::Success,
-            Some(id),
             now,
-            &[],
+            |a| {
+                a.failed_attempts = 0;
+                a.locked_until = None;
+                a.locked_by_failures = false;
+                Vec::new()
+            },
         )
     }
 
@@ -1200,18 +1223,16 @@ impl Authenticator {
         privileged: bool,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let _g = self.guard()?;
-        self.require_admin(admin, "change privileges")?;
-        let mut account = self.load(id)?;
-        account.privileged = privileged;
-        self.store.update(&account)?;
-        self.trace(
+        self.admin_change(
+            admin,
+            id,
+            "change privileges",
             kinds::PRIVILEGE_CHANGED,
-            admin.as_str(),
-            Outcome::Success,
-            Some(id),
             now,
-            &[("privileged", privileged.to_string())],
+            |a| {
+                a.privileged = privileged;
+                vec![("privileged", privileged.to_string())]
+            },
         )
     }
 
@@ -1223,18 +1244,16 @@ impl Authenticator {
         disabled: bool,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let _g = self.guard()?;
-        self.require_admin(admin, "disable accounts")?;
-        let mut account = self.load(id)?;
-        account.disabled = disabled;
-        self.store.update(&account)?;
-        self.trace(
+        self.admin_change(
+            admin,
+            id,
+            "disable accounts",
             kinds::ACCOUNT_DISABLED,
-            admin.as_str(),
-            Outcome::Success,
-            Some(id),
             now,
-            &[("disabled", disabled.to_string())],
+            |a| {
+                a.disabled = disabled;
+                vec![("disabled", disabled.to_string())]
+            },
         )
     }
 

@@ -71,3 +71,61 @@ proptest! {
         }
     }
 }
+
+mod parsers {
+    use proptest::prelude::*;
+    use segur_ssi::audit::AuditKind;
+    use segur_ssi::cert::IgcSanteCertificate;
+    use segur_ssi::totp::TotpSecret;
+
+    fn fixture() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/cps-auth-test-like.der"
+        ))
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Corrupted certificates give an error or a value, never a panic.
+        #[test]
+        fn certificate_parser_survives_corruption(edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8), cut in any::<prop::sample::Index>()) {
+            let mut der = fixture();
+            for (i, b) in edits {
+                let i = i.index(der.len());
+                der[i] = b;
+            }
+            let _ = IgcSanteCertificate::from_der(&der);
+            let n = cut.index(der.len());
+            let _ = IgcSanteCertificate::from_der(&der[..n]);
+        }
+
+        #[test]
+        fn pem_parser_is_total(text in "\\PC{0,300}") {
+            let _ = IgcSanteCertificate::from_pem(text.as_bytes());
+            let _ = IgcSanteCertificate::from_pem(format!("-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----\n").as_bytes());
+        }
+
+        /// Base32 secrets round-trip.
+        #[test]
+        fn totp_secret_base32_round_trip(bytes in prop::collection::vec(any::<u8>(), 16..64)) {
+            let s = TotpSecret::from_bytes(&bytes).unwrap();
+            let back = TotpSecret::from_base32(&s.to_base32()).unwrap();
+            prop_assert_eq!(back.expose_bytes(), &bytes[..]);
+        }
+
+        /// Audit kinds: parse accepts exactly the grammar and round-trips.
+        #[test]
+        fn audit_kind_grammar(s in "\\PC{0,70}") {
+            let valid = !s.is_empty() && s.len() <= 64
+                && s.as_bytes()[0].is_ascii_lowercase()
+                && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'.' | b'-'));
+            match AuditKind::new(s.clone()) {
+                Ok(k) => { prop_assert!(valid); prop_assert_eq!(k.as_str(), s.as_str()); }
+                Err(_) => prop_assert!(!valid),
+            }
+        }
+    }
+}
