@@ -559,7 +559,7 @@ struct CancelInner {
 }
 
 impl CibaCancel {
-    /// Stops the polling: `wait` returns [`CibaError::Cancelled`].
+    /// Stops the polling: `wait` returns [`crate::CibaError::Cancelled`].
     pub fn cancel(&self) {
         self.inner
             .cancelled
