@@ -10,7 +10,7 @@
 //! - [`body`]: N1 bodies (base64 PDF, the three N1 templateIds) and N3
 //!   structured bodies whose sections and entries volet crates fill through
 //!   the [`body::WriteXml`] trait or closures;
-//! - [`write`]: a deterministic quick-xml writer; [`clock`]: the injectable
+//! - [`write`](mod@write): a deterministic quick-xml writer; [`clock`]: the injectable
 //!   clock and id generator the builders use;
 //! - [`parse`]: a streaming, namespace-aware parser that never panics, never
 //!   expands entities and keeps N1 bodies as zero-copy slices of the input;
@@ -47,12 +47,69 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Extending N3 (volet crates)
+//! A structured body is a list of [`body::Section`]s; entries are written by
+//! any [`body::WriteXml`] value or a closure, inside the document's default
+//! HL7 namespace. TemplateIds and codes of a volet belong in the volet crate,
+//! next to its builders, in the style of [`vocab`].
+//!
+//! ```
+//! use segur_cda::body::{Entry, Narrative, Section};
+//! use segur_cda::datatypes::{Code, Ii};
+//! use segur_cda::vocab::code_system;
+//! use segur_cda::{StructuredBody, samples};
+//! use segur_ids::oid;
+//!
+//! let section = Section {
+//!     template_ids: vec![Ii::root_only(&oid!("1.2.250.1.213.1.1.2.32"))],
+//!     code: Some(Code::new("18776-5", &code_system::LOINC, "Plan de soins")),
+//!     title: Some("Traitements".into()),
+//!     text: Some(Narrative::new().list(&["Paracétamol 1 g x3/j"]).build()),
+//!     entries: vec![Entry::from_fn(Some("DRIV"), |w| {
+//!         w.element("substanceAdministration", &[("classCode", Some("SBADM")), ("moodCode", Some("INT"))], |w| {
+//!             w.empty("statusCode", &[("code", Some("completed"))])
+//!         })
+//!     })],
+//!     ..Section::default()
+//! };
+//! let ids = segur_cda::clock::OidSequence::new(samples::SAMPLE_STRUCTURE_OID, "N3-");
+//! let doc = samples::consultation_header(samples::patient().build()?, &samples::clock(), &ids)
+//!     .build_n3(vec![], StructuredBody { sections: vec![section] })?;
+//! let xml = String::from_utf8(doc.to_xml())?;
+//! assert!(xml.contains("<entry typeCode=\"DRIV\">"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Versions and N1/N3 pairs
+//! New versions carry RPLC; the N1 form of an N3 document carries XFRM. The
+//! reference leaves the exact XFRM rule UNCONFIRMED: the rule we hold is
+//! written once, in the [`versions`] module documentation.
+//!
+//! # Features
+//! - `pdf`: N1 PDF/A-2b generation with the INS datamatrix (`pdf` module,
+//!   krilla and the embedded DejaVu font; krilla needs Rust 1.92).
+//! - `test-util`: the `test_output` module below.
+//!
 //! # Test outputs for the official validators
-//! Tests write the documents they produce under
-//! `$SEGUR_TEST_OUT/cda/<volet-key>/` (feature `test-util`, module
-//! `test_output`, which documents the convention), and
-//! `scripts/check.d/20-cda-schematron.sh` validates them with the official XSD,
-//! header schematron and volet schematron.
+//! Tests (of this crate and of the volet crates built on it) write every
+//! document they produce, and that must pass, to
+//! `$SEGUR_TEST_OUT/cda/<volet-key>/<name>.xml` (`SEGUR_TEST_OUT` defaults to
+//! `<workspace>/target/segur-test-out`), with the `test_output` module
+//! (feature `test-util`). `scripts/check.d/20-cda-schematron.sh` validates
+//! each folder with the official XSD, the StrucMin 2023 header schematron and
+//! the volet schematron named by the key; any error-level failed assert fails
+//! the check, and so does an unknown key.
+//!
+//! | `<volet-key>` | volet schematron | documents |
+//! |---|---|---|
+//! | `N1` | none (XSD + header) | N1 (XDS-SD) documents |
+//! | `HEADER` | none (XSD + header) | N3 documents of a volet without schematron |
+//! | `VSM_2023.01` | `CI-SIS_VSM_2023.01.sch` | VSM (N3) |
+//! | `EP-MED-DM_2024.01` | `CI-SIS_EP-MED-DM_2024.01.sch` | e-prescription (N3) |
+//! | `CSE-CS8_2025.01`, `CSE-CS9_2025.01`, `CSE-CS24_2025.01`, `CSE-MDE_2023.01` | `CI-SIS_<key>.sch` | child health (N3) |
+//! | any other `<key>` | `CI-SIS_<key>.sch` (must exist) | |
+//!
+//! Broken copies made on purpose go to a temporary folder, never there.
 
 pub mod body;
 pub mod builder;

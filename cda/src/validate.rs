@@ -245,8 +245,8 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     ("DOC-03", Severity::Error, "performer @typeCode PRF"),
     (
         "DOC-04",
-        Severity::Warning,
-        "first performer's representedOrganization with a J04 standardIndustryClassCode",
+        Severity::Error,
+        "performer/assignedEntity/representedOrganization with a standardIndustryClassCode in J04",
     ),
     (
         "DOC-05",
@@ -267,7 +267,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
     (
         "ENC-02",
         Severity::Error,
-        "location/healthCareFacility/code (J02)",
+        "location/healthCareFacility/code in J02",
     ),
     (
         "ENC-03",
@@ -291,6 +291,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "organisation ids under 1.2.250.1.71.4.2.2 with an extension",
     ),
     ("DT-05", Severity::Error, "timestamps: valid TS"),
+    (
+        "DT-06",
+        Severity::Error,
+        "name/prefix in the civilité TRE (M, MME, MLLE), name/suffix in the titre TRE (DR, PR…)",
+    ),
     (
         "N1-01",
         Severity::Error,
@@ -463,6 +468,13 @@ impl V {
 
     fn role(&mut self, r: &RoleEntity, loc: &str) {
         self.person_ids(&r.ids, loc);
+        for (i, n) in r.person_names.iter().enumerate() {
+            prefix_suffix(
+                self,
+                n,
+                &idx(&format!("{loc}/person"), "name", i, r.person_names.len()),
+            );
+        }
         if let Some(c) = &r.code {
             self.code_attrs(c, &format!("{loc}/code"));
         }
@@ -976,20 +988,25 @@ fn header_rules(v: &mut V, h: &Header) {
             if p.type_code.as_deref() != Some("PRF") {
                 v.push("DOC-03", &pl, "performer @typeCode must be PRF");
             }
-            if i == 0 && pi == 0 {
-                let ok = p
-                    .assigned_entity
-                    .organization
-                    .as_ref()
-                    .and_then(|o| o.standard_industry_class_code.as_ref())
-                    .is_some();
-                if !ok {
-                    v.push(
-                        "DOC-04",
-                        format!("{pl}/assignedEntity/representedOrganization"),
-                        "no standardIndustryClassCode (J04 practice setting)",
-                    );
-                }
+            let sic = p
+                .assigned_entity
+                .organization
+                .as_ref()
+                .and_then(|o| o.standard_industry_class_code.as_ref());
+            let in_j04 = sic.is_some_and(|c| {
+                value_sets::PRACTICE_SETTING.iter().any(|(code, sys)| {
+                    c.code.as_deref() == Some(code) && c.code_system.as_deref() == Some(sys)
+                })
+            });
+            if !in_j04 {
+                v.push(
+                    "DOC-04",
+                    format!("{pl}/assignedEntity/representedOrganization"),
+                    format!(
+                        "standardIndustryClassCode {:?} is not a J04 practice setting",
+                        sic.map(|c| c.code_str()).unwrap_or("")
+                    ),
+                );
             }
             v.role(&p.assigned_entity, &format!("{pl}/assignedEntity"));
         }
@@ -1050,11 +1067,18 @@ fn header_rules(v: &mut V, h: &Header) {
                 .as_ref()
                 .and_then(|f| f.code.as_ref())
             {
-                Some(c) if c.code.is_some() || c.null_flavor.is_some() => {}
-                _ => v.push(
+                Some(c)
+                    if value_sets::is_facility_type(
+                        c.code_str(),
+                        c.code_system.as_deref().unwrap_or(""),
+                    ) => {}
+                other => v.push(
                     "ENC-02",
                     format!("{base}/location/healthCareFacility/code"),
-                    "no healthCareFacility code (J02)",
+                    format!(
+                        "healthCareFacility code {:?} is not a J02 facility type",
+                        other.map(|c| c.code_str()).unwrap_or("")
+                    ),
                 ),
             }
             if let Some(r) = &e.responsible_party {
@@ -1066,6 +1090,7 @@ fn header_rules(v: &mut V, h: &Header) {
 
 fn name_rules(v: &mut V, n: &PersonName, loc: &str) {
     v.null_flavor(&n.null_flavor, loc);
+    prefix_suffix(v, n, loc);
     for p in &n.parts {
         if p.kind == NamePartKind::Family {
             if let Some(q) = &p.qualifier {
@@ -1077,6 +1102,25 @@ fn name_rules(v: &mut V, n: &PersonName, loc: &str) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// DT-06: `prefix` in the civilité TRE, `suffix` in the titre TRE (every one;
+/// the official schematron accepts a name when any of its prefixes is valid).
+fn prefix_suffix(v: &mut V, n: &PersonName, loc: &str) {
+    for p in &n.parts {
+        let (set, what): (&[&str], &str) = match p.kind {
+            NamePartKind::Prefix => (value_sets::CIVILITE, "prefix"),
+            NamePartKind::Suffix => (value_sets::TITRE, "suffix"),
+            _ => continue,
+        };
+        if !set.contains(&p.value.as_str()) {
+            v.push(
+                "DT-06",
+                format!("{loc}/{what}"),
+                format!("{what} {:?} is not in the TRE", p.value),
+            );
         }
     }
 }

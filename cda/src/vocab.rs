@@ -412,4 +412,40 @@ pub mod value_sets {
     pub const FAMILY_QUALIFIERS: &[&str] = &["BR", "SP", "CL"];
     /// relatedDocument typeCode.
     pub const RELATED_DOCUMENT: &[&str] = &["RPLC", "XFRM", "APND"];
+    /// J04 XdsPracticeSettingCode (`1.2.250.1.213.1.1.5.467`): (code, code system), from
+    /// the StrucMin 2023 copy `voc-1.2.250.1.213.1.1.5.467-DYNAMIC.xml`.
+    pub const PRACTICE_SETTING: &[(&str, &str)] = &[
+        ("EXP_PATIENT", "1.2.250.1.213.1.1.4.6"),
+        ("AMBULATOIRE", "1.2.250.1.213.1.1.4.9"),
+        ("AMO", "1.2.250.1.213.1.1.4.9"),
+        ("DEPISTAGE", "1.2.250.1.213.1.1.4.9"),
+        ("ETABLISSEMENT", "1.2.250.1.213.1.1.4.9"),
+        ("HAD", "1.2.250.1.213.1.1.4.9"),
+        ("MAD", "1.2.250.1.213.1.1.4.9"),
+        ("PALLIATIF", "1.2.250.1.213.1.1.4.9"),
+        ("SAD", "1.2.250.1.213.1.1.4.9"),
+        ("SAMU_SMUR", "1.2.250.1.213.1.1.4.9"),
+    ];
+    /// J02 XdsHealthcareFacilityTypeCode (`1.2.250.1.213.1.1.5.466`), code system
+    /// `1.2.250.1.71.4.2.4` (StrucMin 2023 copy): `EXP_PATIENT`, `SA01`…`SA63` except `SA11`.
+    pub fn is_facility_type(code: &str, code_system: &str) -> bool {
+        if code_system != "1.2.250.1.71.4.2.4" {
+            return false;
+        }
+        if code == "EXP_PATIENT" {
+            return true;
+        }
+        match code
+            .strip_prefix("SA")
+            .filter(|n| n.len() == 2)
+            .and_then(|n| n.parse::<u8>().ok())
+        {
+            Some(n) => (1..=63).contains(&n) && n != 11,
+            None => false,
+        }
+    }
+    /// TRE civilité (`1.2.250.1.213.1.6.1.69`), allowed in `name/prefix`.
+    pub const CIVILITE: &[&str] = &["MME", "MLLE", "M"];
+    /// TRE titre (`1.2.250.1.213.1.6.1.11`), allowed in `name/suffix`.
+    pub const TITRE: &[&str] = &["PR", "PG", "PC", "MG", "MC", "DR"];
 }

@@ -268,7 +268,13 @@ impl<W: io::Write> CdaWriter<W> {
             return self.empty("addr", &attrs);
         }
         self.element("addr", &attrs, |w| {
-            for p in &a.parts {
+            // Part names come from a closed list: a forged name is never
+            // written as an element name.
+            for p in a
+                .parts
+                .iter()
+                .filter(|p| crate::datatypes::ADDR_PART_NAMES.contains(&p.kind.as_str()))
+            {
                 w.text_element(&p.kind, &[], &p.value)?;
             }
             Ok(())
@@ -750,4 +756,23 @@ fn write_entry_content<W: io::Write>(
     let bytes = sub.into_inner();
     w.inner.write_indent()?;
     w.raw_bytes(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::datatypes::{Addr, AddrPart};
+
+    #[test]
+    fn forged_address_part_names_are_not_written() {
+        let mut w = super::CdaWriter::new(Vec::new());
+        let mut a = Addr::street("1", "Rue", "75001", "PARIS");
+        a.parts.push(AddrPart {
+            kind: "script><x".into(),
+            value: "v".into(),
+        });
+        w.addr(&a).unwrap();
+        let out = String::from_utf8(w.into_inner()).unwrap();
+        assert!(!out.contains("script"), "{out}");
+        assert!(out.contains("<city>PARIS</city>"));
+    }
 }

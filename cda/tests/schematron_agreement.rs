@@ -86,6 +86,25 @@ const BROKEN: &[(&str, &str, &str, &str)] = &[
         "<participant typeCode=\"XYZ\">",
         "PRT-01",
     ),
+    // Every occurrence (author's and performer's organisations).
+    (
+        "practice-setting-not-j04",
+        "\"AMBULATOIRE\"",
+        "\"XXX\"",
+        "DOC-04",
+    ),
+    (
+        "facility-not-j02",
+        "code=\"SA08\"",
+        "code=\"XXX\"",
+        "ENC-02",
+    ),
+    (
+        "author-prefix-not-civilite",
+        "<prefix>M</prefix>",
+        "<prefix>ZZ</prefix>",
+        "DT-06",
+    ),
     (
         "two-version-numbers",
         "<versionNumber value=\"1\"/>",
@@ -139,10 +158,14 @@ fn native_validator_agrees_with_the_official_header_schematron() {
     let base = String::from_utf8(n1.to_xml()).unwrap();
     for (name, from, to, _) in BROKEN {
         assert!(base.contains(from), "{name}: pattern not found");
-        files.push((
-            format!("broken-{name}"),
-            base.replacen(from, to, 1).into_bytes(),
-        ));
+        // The practice setting is changed everywhere (author and performer
+        // organisations); other mutations touch the first occurrence only.
+        let mutated = if *name == "practice-setting-not-j04" {
+            base.replace(from, to)
+        } else {
+            base.replacen(from, to, 1)
+        };
+        files.push((format!("broken-{name}"), mutated.into_bytes()));
     }
 
     let mut paths = Vec::new();
