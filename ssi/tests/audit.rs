@@ -490,3 +490,20 @@ proptest! {
         prop_assert_eq!(first, Some(expected), "{:?}", tamper);
     }
 }
+
+#[test]
+fn tamper_making_a_record_unreadable_is_pinpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let t = filled(&path, 6);
+    raw(&path)
+        .execute(
+            "UPDATE audit_records SET outcome = 'approved', details = 'not json' WHERE seq = 4",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        t.verify().unwrap().issues,
+        [ChainIssue::Modified { seq: 4 }]
+    );
+}
