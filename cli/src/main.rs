@@ -14,6 +14,7 @@ mod cda;
 mod conformance;
 mod dmp;
 mod ins;
+mod ins_insi;
 mod mss;
 mod output;
 mod psc;
