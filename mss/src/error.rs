@@ -54,6 +54,9 @@ pub enum Error {
     /// A token could not be obtained for another reason.
     #[error("cannot obtain a token for MSSanté: {0}")]
     Token(segur_psc::Error),
+    /// The persistent send queue failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 impl Error {
@@ -82,6 +85,71 @@ impl Error {
     /// `true` when the error is permanent (retrying the same input fails again).
     pub fn is_permanent(&self) -> bool {
         !self.is_transient()
+    }
+
+    /// A plain-French explanation for the user, saying what happened and
+    /// what to do (the `Display` text is the technical detail, for logs).
+    pub fn explanation(&self) -> &str {
+        match self {
+            Self::Address(e) => e.explanation(),
+            Self::Connection(e) => e.explanation(),
+            Self::Protocol(e) => e.explanation(),
+            Self::Auth(e) => e.explanation(),
+            Self::Autoconfig(_) => {
+                "La configuration de la messagerie n'a pas pu être trouvée automatiquement pour \
+                 cette adresse. Saisissez les serveurs IMAP et SMTP fournis par votre opérateur \
+                 MSSanté."
+            }
+            Self::Message(e) => e.explanation(),
+            Self::Delivery(e) => e.explanation(),
+            Self::Xdm(_) => {
+                "La pièce jointe IHE_XDM.zip est invalide ou dangereuse : elle n'a pas été \
+                 ouverte. Demandez à l'expéditeur de renvoyer les documents."
+            }
+            Self::Annuaire(_) => {
+                "L'Annuaire Santé n'a pas pu être interrogé. Réessayez plus tard ou saisissez \
+                 l'adresse MSSanté du correspondant."
+            }
+            Self::Reception(ReceptionError::Infected { .. }) => {
+                "Une pièce jointe contient un virus : elle a été mise en quarantaine et n'est \
+                 pas intégrée. Prévenez l'expéditeur."
+            }
+            Self::Reception(ReceptionError::ScanFailed { .. }) => {
+                "L'antivirus n'a pas pu analyser une pièce jointe : elle n'est pas intégrée. \
+                 Vérifiez l'antivirus puis relancez la réception."
+            }
+            Self::Reception(_) => {
+                "Le dossier patient n'a pas pu être consulté pour rattacher le message. \
+                 Réessayez ; si l'erreur persiste, contactez votre responsable informatique."
+            }
+            Self::Ssi(_) => {
+                "La configuration de sécurité (certificat, TLS) est invalide. Vérifiez la carte \
+                 CPS ou le certificat installé, ou contactez votre responsable informatique."
+            }
+            Self::SessionEnded => {
+                "Votre session Pro Santé Connect a expiré : la messagerie est déconnectée. \
+                 Reconnectez-vous avec Pro Santé Connect ; les messages en attente partiront \
+                 ensuite automatiquement."
+            }
+            Self::Token(_) => {
+                "Aucun jeton Pro Santé Connect n'a pu être obtenu pour la messagerie. Vérifiez \
+                 votre connexion Pro Santé Connect ; les messages en attente seront envoyés dès \
+                 qu'elle sera rétablie."
+            }
+            Self::Outbox(OutboxError::Conflict(_)) => {
+                "Un autre message porte déjà le même identifiant dans la file d'envoi : ce \
+                 message n'a pas été mis en file. Recréez-le."
+            }
+            Self::Outbox(OutboxError::InvalidTransition { .. }) => {
+                "Cette action n'est pas possible pour ce message dans son état actuel (par \
+                 exemple annuler un message peut-être déjà parti)."
+            }
+            Self::Outbox(_) => {
+                "La file d'envoi des messages est inaccessible (base de données locale). \
+                 Vérifiez l'espace disque puis redémarrez le logiciel ; aucun message en file \
+                 n'est perdu."
+            }
+        }
     }
 }
 
@@ -116,6 +184,24 @@ pub enum AddressError {
     /// INS where a production one is needed…).
     #[error("no Mon espace santé mailbox for this INS: {0}")]
     NotAPatientIns(&'static str),
+}
+
+impl AddressError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "Adresse de messagerie invalide : vérifiez sa saisie.",
+            Self::PatientMailboxNotFromIns(_) => {
+                "L'adresse de la messagerie Mon espace santé d'un patient ne se saisit pas : elle \
+                 est construite à partir de son INS qualifiée. Écrivez au patient depuis son \
+                 dossier."
+            }
+            Self::NotAPatientIns(_) => {
+                "Ce patient n'a pas d'INS qualifiée utilisable pour Mon espace santé : qualifiez \
+                 son identité avant de lui écrire."
+            }
+        }
+    }
 }
 
 /// A network or TLS failure, or a session closed by the operator.
@@ -181,6 +267,41 @@ pub enum ConnectionError {
 }
 
 impl ConnectionError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Connect { .. } => {
+                "Le serveur de messagerie MSSanté est injoignable (réseau coupé ou opérateur \
+                 indisponible). Les messages restent dans la file d'envoi et partiront \
+                 automatiquement."
+            }
+            Self::Tls { .. } => {
+                "La connexion sécurisée avec l'opérateur MSSanté a échoué : certificat du \
+                 serveur non reconnu ou expiré, ou protocole non admis. Contactez votre \
+                 responsable informatique ou l'opérateur."
+            }
+            Self::ServerName(_) => {
+                "Le nom du serveur de messagerie configuré est invalide : corrigez la \
+                 configuration."
+            }
+            Self::StartTlsUnavailable { .. } | Self::StartTlsInjection { .. } => {
+                "Le serveur de messagerie ne propose pas de connexion chiffrée fiable : la \
+                 connexion a été refusée par sécurité. Vérifiez la configuration ou contactez \
+                 l'opérateur."
+            }
+            Self::Closed | Self::Bye(_) | Self::Io(_) => {
+                "L'opérateur MSSanté a fermé la connexion. Elle sera rouverte automatiquement."
+            }
+            Self::Timeout(_) => {
+                "L'opérateur MSSanté ne répond pas. Nouvel essai automatique plus tard."
+            }
+            Self::RetriesExhausted { .. } => {
+                "La connexion avec l'opérateur MSSanté a été coupée plusieurs fois de suite. \
+                 Vérifiez le réseau ; les messages en attente partiront automatiquement."
+            }
+        }
+    }
+
     /// `true` when the session is gone and a reconnection may help.
     pub fn is_connection_lost(&self) -> bool {
         matches!(
@@ -274,6 +395,34 @@ pub enum ProtocolError {
     },
 }
 
+impl ProtocolError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Malformed { .. } | Self::TooLarge { .. } => {
+                "Le serveur de messagerie a envoyé une réponse illisible ou trop volumineuse. \
+                 Réessayez ; si l'erreur persiste, contactez l'opérateur."
+            }
+            Self::Refused { .. } => {
+                "Le serveur de messagerie a refusé l'opération demandée. Réessayez ; si \
+                 l'erreur persiste, contactez l'opérateur."
+            }
+            Self::Unencodable { .. } => {
+                "Une valeur saisie contient des caractères non admis par la messagerie : \
+                 corrigez-la."
+            }
+            Self::MissingCapability { .. } => {
+                "Le serveur de l'opérateur ne propose pas une fonction nécessaire à cette \
+                 opération."
+            }
+            Self::NoSuchMessage { .. } => {
+                "Ce message n'existe plus dans le dossier (déplacé ou supprimé depuis un autre \
+                 poste)."
+            }
+        }
+    }
+}
+
 /// An authentication failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -307,6 +456,32 @@ pub enum AuthError {
     /// Refusing to authenticate over a connection that is not encrypted.
     #[error("refusing to authenticate without TLS")]
     NotEncrypted,
+}
+
+impl AuthError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::MechanismNotOffered { .. } => {
+                "Le serveur de l'opérateur ne propose pas le mode d'authentification configuré \
+                 (Pro Santé Connect ou certificat). Vérifiez la configuration de la boîte aux \
+                 lettres auprès de l'opérateur."
+            }
+            Self::Rejected { .. } => {
+                "L'opérateur MSSanté a refusé l'authentification : jeton Pro Santé Connect \
+                 refusé ou expiré, ou certificat non autorisé pour cette boîte aux lettres. \
+                 Reconnectez-vous avec Pro Santé Connect ou vérifiez vos droits sur cette boîte."
+            }
+            Self::NoClientCertificate => {
+                "Aucun certificat n'est disponible pour s'authentifier : insérez la carte CPS \
+                 ou installez le certificat de la structure."
+            }
+            Self::NotEncrypted => {
+                "Authentification refusée sur une connexion non chiffrée : vérifiez la \
+                 configuration (TLS obligatoire)."
+            }
+        }
+    }
 }
 
 /// Autoconfiguration failure, with what was tried.
@@ -415,6 +590,142 @@ pub enum MessageError {
     NoNotificationRequested,
 }
 
+impl MessageError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Missing("X-MSS-NIL product reference") => {
+                "Le logiciel n'est pas configuré avec son numéro de référencement MSSanté \
+                 (X-MSS-NIL) : contactez l'éditeur."
+            }
+            Self::Missing(_) => {
+                "Le message est incomplet (destinataire, objet ou document manquant)."
+            }
+            Self::SeveralPatients { .. } => {
+                "Un message ne peut concerner qu'un seul patient : envoyez un message par \
+                 patient."
+            }
+            Self::IncompletePair { .. } => {
+                "Un document structuré et sa version PDF (paire N1/N3) doivent partir \
+                 ensemble : joignez les deux."
+            }
+            Self::InvalidHeader { .. } => {
+                "Un champ du message contient des caractères interdits : corrigez-le."
+            }
+            Self::CloseOnlyForPatientMailbox => {
+                "La clôture de l'échange ne s'applique qu'aux messages adressés à la \
+                 messagerie Mon espace santé d'un patient."
+            }
+            Self::TooLarge { .. } => {
+                "Le message est trop volumineux (Mon espace santé accepte 25 Mo au total) : \
+                 réduisez ou retirez des pièces jointes."
+            }
+            Self::Unreadable(_) => "Le message reçu est illisible.",
+            Self::InvalidDocument { .. } => {
+                "Un document joint est invalide : il ne peut pas être envoyé."
+            }
+            Self::NoMessageId => {
+                "Le message auquel vous répondez n'a pas d'identifiant : la réponse ne pourra \
+                 pas lui être rattachée."
+            }
+            Self::NoNotificationRequested => {
+                "L'expéditeur n'a pas demandé d'accusé de lecture pour ce message."
+            }
+        }
+    }
+}
+
+/// Why the operator refused a submission (from the SMTP reply code and
+/// enhanced status code, RFC 5321 / RFC 3463).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum RefusalKind {
+    /// 4xx: temporary (operator overloaded, greylisting, rate limit).
+    Temporary,
+    /// Authentication required or refused at submission (530, 535, 5.7.0, 5.7.8).
+    AuthenticationRequired,
+    /// Our own address is refused as sender (`MAIL FROM`: 5.1.7, 5.1.8, 5.7.1).
+    SenderRefused,
+    /// A recipient is refused (unknown, closed, invalid, not allowed…).
+    Recipient(BounceReason),
+    /// The message is too large (552, 5.3.4, 5.2.3).
+    TooLarge,
+    /// The content is refused (virus, policy, media: 5.6.x, 554 at end of data).
+    ContentRefused,
+    /// Another permanent refusal.
+    Other,
+}
+
+impl RefusalKind {
+    /// Classifies a refusal at `stage` (`MAIL FROM`, `RCPT TO <…>`, `DATA`,
+    /// `end of DATA`).
+    pub fn classify(stage: &str, code: u16, enhanced: Option<&str>) -> Self {
+        if (400..500).contains(&code) {
+            return Self::Temporary;
+        }
+        let detail = enhanced.map(|e| {
+            let mut p = e.split('.').skip(1);
+            (
+                p.next().unwrap_or("").to_owned(),
+                p.next().unwrap_or("").to_owned(),
+            )
+        });
+        let d = detail.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+        if matches!(code, 530 | 535) || matches!(d, Some(("7", "0")) | Some(("7", "8"))) {
+            return Self::AuthenticationRequired;
+        }
+        if code == 552 || matches!(d, Some(("3", "4")) | Some(("2", "3"))) {
+            return Self::TooLarge;
+        }
+        if stage.starts_with("MAIL") {
+            return Self::SenderRefused;
+        }
+        if stage.starts_with("RCPT") {
+            return Self::Recipient(match enhanced {
+                Some(e) => match BounceReason::from_status(e) {
+                    BounceReason::Other => BounceReason::UnknownMailbox,
+                    r => r,
+                },
+                None if code == 553 => BounceReason::InvalidAddress,
+                None => BounceReason::UnknownMailbox,
+            });
+        }
+        if matches!(d, Some(("6", _))) || matches!(d, Some(("7", "1"))) || code == 554 {
+            return Self::ContentRefused;
+        }
+        Self::Other
+    }
+
+    /// A plain-French explanation for the user.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Temporary => {
+                "L'opérateur MSSanté refuse temporairement le message : il reste dans la file \
+                 d'envoi et sera renvoyé automatiquement."
+            }
+            Self::AuthenticationRequired => {
+                "L'opérateur MSSanté exige une authentification valide pour envoyer : \
+                 reconnectez-vous avec Pro Santé Connect ou vérifiez le certificat."
+            }
+            Self::SenderRefused => {
+                "L'opérateur refuse votre adresse comme expéditeur : vous n'êtes pas autorisé à \
+                 envoyer depuis cette boîte aux lettres. Vérifiez vos droits auprès de \
+                 l'opérateur."
+            }
+            Self::Recipient(r) => r.explanation(),
+            Self::TooLarge => {
+                "Message trop volumineux pour l'opérateur : réduisez ou retirez des pièces \
+                 jointes."
+            }
+            Self::ContentRefused => {
+                "L'opérateur a refusé le contenu du message (pièce jointe interdite ou \
+                 détectée comme dangereuse). Vérifiez les pièces jointes."
+            }
+            Self::Other => "L'opérateur MSSanté a refusé le message.",
+        }
+    }
+}
+
 /// Why a known Mon espace santé / operator bounce happened (from the DSN
 /// enhanced status code, RFC 3463).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -493,6 +804,18 @@ pub enum DeliveryError {
         /// Reply text.
         text: String,
     },
+    /// The connection was lost after the whole message was sent but before
+    /// the operator's answer: it may or may not have been accepted. Never
+    /// retried blindly (it could be delivered twice).
+    #[error(
+        "connection lost after sending message {message_id}, before the operator's answer: {reason}"
+    )]
+    OutcomeUnknown {
+        /// The `Message-ID`.
+        message_id: String,
+        /// The network failure.
+        reason: String,
+    },
     /// A bounce (DSN) came back for a recipient.
     #[error("message to {recipient} not delivered ({status}): {}", reason.explanation())]
     Bounced {
@@ -513,6 +836,74 @@ impl DeliveryError {
         match self {
             Self::Rejected { code, .. } => (400..500).contains(code),
             Self::Bounced { status, .. } => status.starts_with('4'),
+            // Retrying blindly could deliver the message twice: the send
+            // queue checks first (see `outbox`).
+            Self::OutcomeUnknown { .. } => true,
+        }
+    }
+}
+
+/// A failure of the persistent send queue ([`crate::outbox`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboxError {
+    /// The database failed (disk full, locked, corrupted…).
+    #[error("send queue database: {0}")]
+    Storage(String),
+    /// No queued message with this id.
+    #[error("no queued message {0}")]
+    NotFound(String),
+    /// The same `Message-ID` was queued with a different content.
+    #[error("Message-ID {0} is already queued with a different content")]
+    Conflict(String),
+    /// A stored row cannot be read back.
+    #[error("send queue row {id}: {reason}")]
+    Corrupt {
+        /// Row id.
+        id: i64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The action does not apply to the message in its current state.
+    #[error("queued message {message_id}: cannot {action} a message that is {status}")]
+    InvalidTransition {
+        /// The `Message-ID`.
+        message_id: String,
+        /// What was attempted.
+        action: &'static str,
+        /// Its status.
+        status: &'static str,
+    },
+}
+
+impl DeliveryError {
+    /// The kind of refusal, for a host that reacts per case (`None` for
+    /// bounces and unknown outcomes).
+    pub fn refusal_kind(&self) -> Option<RefusalKind> {
+        match self {
+            Self::Rejected {
+                stage,
+                code,
+                enhanced,
+                ..
+            } => Some(RefusalKind::classify(stage, *code, enhanced.as_deref())),
+            _ => None,
+        }
+    }
+
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Rejected { .. } => self
+                .refusal_kind()
+                .map_or("L'opérateur MSSanté a refusé le message.", |k| {
+                    k.explanation()
+                }),
+            Self::OutcomeUnknown { .. } => {
+                "La connexion a été coupée juste après l'envoi : le logiciel vérifiera auprès \
+                 de l'opérateur si le message est parti avant de le renvoyer."
+            }
+            Self::Bounced { reason, .. } => reason.explanation(),
         }
     }
 }

@@ -64,7 +64,7 @@ impl std::fmt::Debug for OutgoingMessage {
 }
 
 /// Facts about a message kept for the audit trail (never message bodies).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageTrace {
     /// `message`, `documents`, `mdn`…
     pub kind: String,
