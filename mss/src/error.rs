@@ -1057,3 +1057,156 @@ pub enum ReceptionError {
     #[error("patient lookup failed: {0}")]
     PatientIndex(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(stage: &str, code: u16, enhanced: Option<&str>) -> DeliveryError {
+        DeliveryError::Rejected {
+            stage: stage.into(),
+            code,
+            enhanced: enhanced.map(str::to_owned),
+            text: "refused".into(),
+        }
+    }
+
+    #[test]
+    fn operator_refusals_are_classified() {
+        use RefusalKind::*;
+        for (stage, code, enhanced, kind) in [
+            ("RCPT TO <a@b.fr>", 450, Some("4.2.1"), Temporary),
+            ("MAIL FROM", 421, None, Temporary),
+            ("MAIL FROM", 530, Some("5.7.0"), AuthenticationRequired),
+            ("MAIL FROM", 535, None, AuthenticationRequired),
+            ("MAIL FROM", 553, Some("5.7.1"), SenderRefused),
+            ("MAIL FROM", 550, Some("5.1.8"), SenderRefused),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.1.1"),
+                Recipient(BounceReason::UnknownMailbox),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.2.1"),
+                Recipient(BounceReason::MailboxClosed),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.7.1"),
+                Recipient(BounceReason::NotAuthorized),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                553,
+                None,
+                Recipient(BounceReason::InvalidAddress),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.9.9"),
+                Recipient(BounceReason::UnknownMailbox),
+            ),
+            ("MAIL FROM", 552, Some("5.3.4"), TooLarge),
+            ("end of DATA", 552, None, TooLarge),
+            ("end of DATA", 554, Some("5.6.0"), ContentRefused),
+            ("end of DATA", 554, None, ContentRefused),
+            ("end of DATA", 550, Some("5.7.1"), ContentRefused),
+            ("DATA", 503, Some("5.5.1"), Other),
+        ] {
+            let e = rejected(stage, code, enhanced);
+            assert_eq!(e.refusal_kind(), Some(kind), "{stage} {code} {enhanced:?}");
+            assert_eq!(e.explanation(), kind.explanation());
+        }
+    }
+
+    #[test]
+    fn every_error_has_a_french_explanation() {
+        let io = || std::io::Error::other("x");
+        let errors: Vec<Error> = vec![
+            AddressError::PatientMailboxNotFromIns("x".into()).into(),
+            ConnectionError::Connect {
+                endpoint: "h:1".into(),
+                source: io(),
+            }
+            .into(),
+            ConnectionError::Tls {
+                endpoint: "h:1".into(),
+                source: io(),
+            }
+            .into(),
+            ConnectionError::StartTlsUnavailable {
+                endpoint: "h:1".into(),
+            }
+            .into(),
+            ConnectionError::Bye("bye".into()).into(),
+            ConnectionError::Timeout(std::time::Duration::from_secs(1)).into(),
+            ConnectionError::RetriesExhausted {
+                attempts: 3,
+                last: Box::new(ConnectionError::Closed),
+            }
+            .into(),
+            AuthError::Rejected {
+                protocol: Protocol::Imap,
+                user: "u".into(),
+                mechanism: "XOAUTH2".into(),
+                reply: "NO".into(),
+            }
+            .into(),
+            AuthError::MechanismNotOffered {
+                protocol: Protocol::Smtp,
+                mechanism: "XOAUTH2".into(),
+                offered: "PLAIN".into(),
+            }
+            .into(),
+            AuthError::NoClientCertificate.into(),
+            MessageError::Missing("X-MSS-NIL product reference").into(),
+            MessageError::TooLarge {
+                size: 2,
+                limit: 1,
+                recipient: "x".into(),
+            }
+            .into(),
+            rejected("RCPT TO <a@b.fr>", 550, Some("5.1.1")).into(),
+            DeliveryError::OutcomeUnknown {
+                message_id: "<a@b>".into(),
+                reason: "reset".into(),
+            }
+            .into(),
+            DeliveryError::Bounced {
+                recipient: "a".into(),
+                status: "5.2.1".into(),
+                reason: BounceReason::MailboxClosed,
+                diagnostic: None,
+            }
+            .into(),
+            XdmError::MissingMetadata.into(),
+            ReceptionError::Infected {
+                attachment: "a".into(),
+                threat: "t".into(),
+            }
+            .into(),
+            Error::SessionEnded,
+            OutboxError::Storage("disk full".into()).into(),
+            OutboxError::Conflict("<a@b>".into()).into(),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for e in &errors {
+            let x = e.explanation();
+            assert!(x.len() > 20 && x.ends_with('.'), "{e}: {x}");
+            // French, not the technical message.
+            assert_ne!(x, e.to_string());
+            seen.insert(x.to_owned());
+        }
+        assert!(seen.len() >= errors.len() - 2, "explanations are specific");
+        assert!(
+            Error::SessionEnded
+                .explanation()
+                .contains("Pro Santé Connect")
+        );
+    }
+}

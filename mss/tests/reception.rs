@@ -11,10 +11,10 @@ use segur_cda::clock::OidSequence;
 use segur_cda::samples;
 use segur_cda::xds::XdsCode;
 use segur_ids::Oid;
+use segur_ins::sentinelle::{InMemoryPatientIndex, LocalPatientId, PatientIndex};
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient};
 use segur_mss::reception::{
-    CandidateReason, HeldDocument, InMemoryDocuments, InMemoryPatients, KnownPatient, Novelty,
-    PatientMatch, Provenance, Receiver,
+    CandidateReason, HeldDocument, InMemoryDocuments, Novelty, PatientMatch, Provenance, Receiver,
 };
 use segur_mss::trace::{Tracer, kinds};
 use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
@@ -72,21 +72,25 @@ fn message(from: &str, extra: Vec<(&str, &[u8])>) -> (Vec<u8>, String) {
     (b.build(time::OffsetDateTime::now_utc()).unwrap().bytes, id)
 }
 
-fn patients(qualified: bool) -> Arc<InMemoryPatients> {
+fn unqualified_identity() -> segur_ins::Identity {
+    let ctx = segur_ins::EventContext::new(time::OffsetDateTime::UNIX_EPOCH, "t");
+    segur_ins::Identity::new(
+        samples::patient_identity().traits().clone(),
+        segur_ins::CollectionMethod::SaisieManuelle,
+        &ctx,
+    )
+}
+
+/// segur-ins's in-memory patient index: the first file is `P000001`.
+fn patients(qualified: bool) -> Arc<InMemoryPatientIndex> {
     let identity = if qualified {
         samples::patient_identity()
     } else {
-        let ctx = segur_ins::EventContext::new(time::OffsetDateTime::UNIX_EPOCH, "t");
-        segur_ins::Identity::new(
-            samples::patient_identity().traits().clone(),
-            segur_ins::CollectionMethod::SaisieManuelle,
-            &ctx,
-        )
+        unqualified_identity()
     };
-    Arc::new(InMemoryPatients(vec![KnownPatient {
-        local_id: "P1".into(),
-        identity,
-    }]))
+    let index = InMemoryPatientIndex::new();
+    index.create(identity).unwrap();
+    Arc::new(index)
 }
 
 #[tokio::test]
@@ -117,11 +121,18 @@ async fn xdm_message_is_matched_and_integrated_automatically() {
     let d = &rec.documents[0];
     assert_eq!(d.unique_id, id);
     assert_eq!(d.novelty, Novelty::New);
+    // The document's strict traits are complete: the INSi equivalence
+    // rules of segur-ins decide the automatic match.
+    let traits = rec.patient_info.as_ref().unwrap().traits().unwrap();
+    assert!(segur_ins::sentinelle::traits_match(
+        samples::patient_identity().traits(),
+        &traits
+    ));
     assert!(d.pdf.as_ref().unwrap().starts_with(b"%PDF"));
     assert_eq!(
         rec.patient,
         Some(PatientMatch::Automatic {
-            local_id: "P1".into()
+            local_id: LocalPatientId::new("P000001")
         })
     );
     assert!(rec.patient_info.as_ref().unwrap().ins.is_some());
@@ -140,7 +151,7 @@ async fn xdm_message_is_matched_and_integrated_automatically() {
         .query(&AuditFilter::new().kind(kinds::MESSAGE_RECEIVED))
         .unwrap();
     assert_eq!(traced.len(), 1);
-    assert_eq!(traced[0].event.patient_ref.as_deref(), Some("P1"));
+    assert_eq!(traced[0].event.patient_ref.as_deref(), Some("P000001"));
     assert_eq!(traced[0].event.document_ref.as_deref(), Some(id.as_str()));
 }
 
@@ -161,13 +172,27 @@ async fn unqualified_or_unknown_patients_give_candidates() {
     }
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
-        Arc::new(InMemoryPatients::default()),
+        Arc::new(InMemoryPatientIndex::new()),
         Arc::new(InMemoryDocuments::default()),
     );
     assert_eq!(
         r.receive(&raw).await.unwrap().patient,
         Some(PatientMatch::NotFound)
     );
+    // Two files with the same traits (a duplicate): both proposed, never
+    // an automatic choice.
+    let index = InMemoryPatientIndex::new();
+    index.create(unqualified_identity()).unwrap();
+    index.create(unqualified_identity()).unwrap();
+    let r = Receiver::new(
+        Arc::new(EicarScanner::new()),
+        Arc::new(index),
+        Arc::new(InMemoryDocuments::default()),
+    );
+    match r.receive(&raw).await.unwrap().patient {
+        Some(PatientMatch::Candidates(c)) => assert_eq!(c.len(), 2),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -177,7 +202,7 @@ async fn held_documents_and_versions() {
         unique_id: unique_id.into(),
         set_id: None,
         version,
-        patient_local_id: "P1".into(),
+        patient_local_id: LocalPatientId::new("P000001"),
     };
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
@@ -203,7 +228,7 @@ async fn held_documents_and_versions() {
         unique_id: "old^1".into(),
         set_id: Some(set_id),
         version: Some(0),
-        patient_local_id: "P1".into(),
+        patient_local_id: LocalPatientId::new("P000001"),
     };
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
