@@ -153,6 +153,11 @@ pub fn facts_from_header(h: &Header) -> Result<DocumentFacts, MessageError> {
         patient_key: DocumentPatient::from_header(h).key(),
         paired_with: h.transformed_from().map(ii_key),
         replaces: h.replaces().map(ii_key),
+        action: if h.replaces().is_some() {
+            crate::xdm::XdmAction::Replace
+        } else {
+            crate::xdm::XdmAction::Original
+        },
     })
 }
 

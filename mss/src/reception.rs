@@ -30,7 +30,7 @@ use crate::message::parse::{MssHeaders, ParsedAttachment, Party, Report, parse_m
 use crate::message::{XDM_FILE_NAME, display_subject};
 use crate::patient_mailbox::matricule_of;
 use crate::trace::{Tracer, kinds};
-use crate::xdm::{XdmLimits, unpack};
+use crate::xdm::{XdmAction, XdmLimits, unpack};
 
 fn same_name(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
@@ -125,6 +125,12 @@ pub enum Novelty {
     },
     /// Already held (same `uniqueId`), or an older version than the one held.
     AlreadyHeld,
+    /// The sender withdraws this document (XDM action `D`): the host should
+    /// mark the held copy as withdrawn, never integrate it as new.
+    Withdrawn {
+        /// The held copy (`uniqueId`), when the host has it.
+        held: Option<String>,
+    },
 }
 
 /// Where the message comes from (SC.MSS/UX.25/31).
@@ -163,6 +169,8 @@ pub struct ReceivedDocument {
     pub pdf: Option<Vec<u8>>,
     /// New, new version or already held.
     pub novelty: Novelty,
+    /// The action the sender asks (first sending, replacement, withdrawal).
+    pub action: XdmAction,
 }
 
 impl std::fmt::Debug for ReceivedDocument {
@@ -416,12 +424,21 @@ impl Receiver {
             if patient_ins.is_none() {
                 patient_ins = patient.ins;
             }
-            let novelty = self.novelty(
-                &d.entry.unique_id,
-                set_id.as_deref(),
-                version,
-                replaces.as_deref(),
-            );
+            let novelty = if d.action == XdmAction::Delete {
+                Novelty::Withdrawn {
+                    held: self
+                        .documents
+                        .by_id(&d.entry.unique_id)
+                        .map(|h| h.unique_id),
+                }
+            } else {
+                self.novelty(
+                    &d.entry.unique_id,
+                    set_id.as_deref(),
+                    version,
+                    replaces.as_deref(),
+                )
+            };
             reception.documents.push(ReceivedDocument {
                 uri: d.uri,
                 unique_id: d.entry.unique_id.clone(),
@@ -435,6 +452,7 @@ impl Receiver {
                 cda: d.data,
                 pdf,
                 novelty,
+                action: d.action,
             });
             if reception.patient_info.is_none() {
                 reception.patient_info = Some(DocumentPatient {

@@ -142,6 +142,7 @@ fn xdm_message(from: &str, to: &str) -> segur_mss::message::OutgoingMessage {
             cda,
             entry: Default::default(),
             pdf: None,
+            action: None,
         }],
         &PackOptions {
             source_id: segur_ids::Oid::parse("1.2.250.1.999.77.1").unwrap(),

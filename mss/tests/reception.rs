@@ -38,6 +38,7 @@ fn message(from: &str, extra: Vec<(&str, &[u8])>) -> (Vec<u8>, String) {
             cda: n1("DOC-R-"),
             entry: Default::default(),
             pdf: None,
+            action: None,
         }],
         &PackOptions {
             source_id: Oid::parse("1.2.250.1.999.77.1").unwrap(),

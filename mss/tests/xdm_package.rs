@@ -50,6 +50,7 @@ fn doc(cda: Vec<u8>) -> DocumentToPack {
         cda,
         entry: Default::default(),
         pdf: None,
+        action: None,
     }
 }
 
