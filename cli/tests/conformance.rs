@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use segur_conformance::report::{CoverageStatus, RunReport};
 use segur_conformance::report::pack;
+use segur_conformance::report::{CoverageStatus, RunReport};
 
 fn segur(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_segur"))

@@ -168,7 +168,8 @@ async fn the_observer_sees_every_raw_exchange() {
     let seen = seen.lock().expect("test mutex");
     let uris: Vec<&str> = seen.iter().map(|x| x.uri.as_str()).collect();
     assert!(
-        uris.iter().any(|u| u.ends_with(segur_psc::PSC_DISCOVERY_PATH)),
+        uris.iter()
+            .any(|u| u.ends_with(segur_psc::PSC_DISCOVERY_PATH)),
         "{uris:?}"
     );
     let token = seen
