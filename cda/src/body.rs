@@ -238,7 +238,7 @@ fn b64_value(c: u8) -> Option<u8> {
 
 /// Checks base64 text (XML whitespace allowed anywhere) and returns the decoded
 /// length, or the offset and reason of the first problem.
-fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
+pub(crate) fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
     let mut count = 0usize;
     let mut padding = 0usize;
     let mut last_sig = 0usize;
@@ -261,7 +261,7 @@ fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
         count += 1;
         last_sig = i;
     }
-    if count % 4 != 0 {
+    if !count.is_multiple_of(4) {
         return Err((
             last_sig,
             format!("truncated base64: {count} characters is not a multiple of 4"),

@@ -299,13 +299,13 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     {
         check_output_parent(p)?;
     }
-    if let Some(dir) = &args.evidence {
-        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(CliError::usage(format!(
-                "evidence directory {} is not empty",
-                dir.display()
-            )));
-        }
+    if let Some(dir) = &args.evidence
+        && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+    {
+        return Err(CliError::usage(format!(
+            "evidence directory {} is not empty",
+            dir.display()
+        )));
     }
     let mut filter = args.selection.filter();
     for glob in &args.scenarios {
@@ -339,9 +339,9 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     }
 
     if json {
-        println!("{}", report.to_json());
+        crate::output::write_stdout(&format!("{}\n", report.to_json()))?;
     } else {
-        print!("{}", console::summary(report));
+        crate::output::write_stdout(&console::summary(report))?;
     }
     if report.is_success() {
         Ok(())

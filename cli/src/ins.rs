@@ -23,6 +23,8 @@ enum InsSubcommand {
     },
     /// Read or write the INS datamatrix.
     Datamatrix(DatamatrixCommand),
+    /// The INSi teleservice.
+    Insi(crate::ins_insi::InsiCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +67,7 @@ enum DatamatrixSubcommand {
 pub fn run(cmd: &InsCommand, json: bool) -> Result<(), CliError> {
     match &cmd.command {
         InsSubcommand::Nir { value } => nir(value, json),
+        InsSubcommand::Insi(c) => crate::ins_insi::run(c, json),
         InsSubcommand::Datamatrix(dm) => match &dm.command {
             DatamatrixSubcommand::Decode { image, payload } => {
                 decode(image.as_ref(), payload.as_deref(), json)

@@ -18,6 +18,13 @@
 //! - [`datamatrix`]: the INS datamatrix (ANS format v2): payload, module
 //!   matrix, and with the default `datamatrix-image` feature PNG encoding and
 //!   PNG/JPEG decoding.
+//! - `insi` (feature `insi`): the INSi teleservice client — sans-IO SOAP 1.2
+//!   core, async reqwest shell, typed answers and errors with plain-French
+//!   explanations, traits comparison — and, with feature `sim`, the INSi
+//!   simulator.
+//! - `sentinelle` (feature `insi`): the Ségur *Sentinelle* workflows over the
+//!   host's patient index (find by datamatrix / carte Vitale, background
+//!   verification, one-click qualification).
 //!
 //! # Design
 //!
@@ -36,6 +43,11 @@
 //!   of the datamatrix (`rxing` DataMatrix reader, `png`, `zune-jpeg`). Without
 //!   it, the payload and the module matrix (to draw the symbol yourself, e.g.
 //!   in a PDF) remain available.
+//! - `insi` (default): the INSi client and the Sentinelle workflows; pulls
+//!   segur-ssi, segur-psc, reqwest, tokio and quick-xml. A host needing only
+//!   the core types turns default features off.
+//! - `sim`: the in-process INSi simulator (tests, conformance runs, editors'
+//!   own tests).
 //!
 //! # Example
 //!
@@ -55,6 +67,8 @@ mod ins;
 pub mod insi;
 pub mod names;
 mod nir;
+#[cfg(feature = "insi")]
+pub mod sentinelle;
 mod traits;
 
 pub use identity::{
@@ -92,6 +106,14 @@ pub enum Error {
     #[cfg(feature = "insi")]
     #[error(transparent)]
     Insi(#[from] insi::InsiError),
+    /// Sentinelle lookup / verification error.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Sentinelle(#[from] sentinelle::SentinelleError),
+    /// Refused qualification.
+    #[cfg(feature = "insi")]
+    #[error(transparent)]
+    Qualification(#[from] sentinelle::QualificationError),
     /// Invalid datamatrix payload or image.
     #[error(transparent)]
     Datamatrix(datamatrix::DatamatrixError),

@@ -702,17 +702,49 @@ fn unhex(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Verifies records given in storage order (sequence ascending), plus the
-/// stored head. Shared by every [`AuditTrail`] implementation.
-pub fn verify_records(records: &[AuditRecord], stored_head: Option<&Checkpoint>) -> VerifyReport {
-    let by_hash: HashMap<&str, u64> = records.iter().map(|r| (r.hash.as_str(), r.seq)).collect();
-    let mut issues = Vec::new();
-    let mut expected_seq = 1u64;
-    let mut prev_hash = hex(&GENESIS);
-    for r in records {
-        if r.seq > expected_seq {
-            issues.push(ChainIssue::Missing {
-                from_seq: expected_seq,
+/// Most reorder classifications looked up per verification; past this, a
+/// broken link is reported as [`ChainIssue::BrokenLink`] without the lookup.
+const MAX_LOOKUPS: usize = 1000;
+
+/// Streaming chain verification: feed records in storage order with
+/// [`ChainVerifier::push`], then [`ChainVerifier::finish`]. Memory stays
+/// constant whatever the trail length.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    issues: Vec<ChainIssue>,
+    expected_seq: u64,
+    prev_hash: String,
+    records: u64,
+    last: Option<Checkpoint>,
+    lookups: usize,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainVerifier {
+    /// A verifier at the start of a trail.
+    pub fn new() -> Self {
+        Self {
+            issues: Vec::new(),
+            expected_seq: 1,
+            prev_hash: hex(&GENESIS),
+            records: 0,
+            last: None,
+            lookups: 0,
+        }
+    }
+
+    /// Checks the next record. `find_seq_of_hash` tells which record of the
+    /// trail has a given hash (used only when a link is broken, to tell a
+    /// reordering from a deletion).
+    pub fn push(&mut self, r: &AuditRecord, find_seq_of_hash: impl FnOnce(&str) -> Option<u64>) {
+        if r.seq > self.expected_seq {
+            self.issues.push(ChainIssue::Missing {
+                from_seq: self.expected_seq,
                 to_seq: r.seq - 1,
             });
         }
@@ -720,40 +752,74 @@ pub fn verify_records(records: &[AuditRecord], stored_head: Option<&Checkpoint>)
             .and_then(|p| chain_hash(&p, &r.event).ok())
             .map(|h| hex(&h));
         if recomputed.as_deref() != Some(r.hash.as_str()) {
-            issues.push(ChainIssue::Modified { seq: r.seq });
-        } else if r.prev_hash != prev_hash && r.seq <= expected_seq {
+            self.issues.push(ChainIssue::Modified { seq: r.seq });
+        } else if r.prev_hash != self.prev_hash && r.seq <= self.expected_seq {
             // A gap already explains a broken link right after it.
-            match by_hash.get(r.prev_hash.as_str()) {
-                Some(&other) => issues.push(ChainIssue::Reordered {
+            let other = if self.lookups < MAX_LOOKUPS {
+                self.lookups += 1;
+                find_seq_of_hash(&r.prev_hash)
+            } else {
+                None
+            };
+            self.issues.push(match other {
+                Some(other) => ChainIssue::Reordered {
                     seq: r.seq,
                     links_to_seq: other,
-                }),
-                None => issues.push(ChainIssue::BrokenLink { seq: r.seq }),
-            }
+                },
+                None => ChainIssue::BrokenLink { seq: r.seq },
+            });
         }
-        expected_seq = r.seq + 1;
-        prev_hash = r.hash.clone();
-    }
-    let last = records.last().map(|r| Checkpoint {
-        seq: r.seq,
-        hash: r.hash.clone(),
-    });
-    let head_ok = match (stored_head, &last) {
-        (None, None) => true,
-        (Some(h), Some(l)) => h == l,
-        _ => false,
-    };
-    if !head_ok {
-        issues.push(ChainIssue::HeadMismatch {
-            head_seq: stored_head.map_or(0, |h| h.seq),
-            last_seq: last.as_ref().map_or(0, |l| l.seq),
+        self.expected_seq = r.seq + 1;
+        self.prev_hash.clone_from(&r.hash);
+        self.records += 1;
+        self.last = Some(Checkpoint {
+            seq: r.seq,
+            hash: r.hash.clone(),
         });
     }
-    VerifyReport {
-        records: records.len() as u64,
-        head: last,
-        issues,
+
+    /// Records an unreadable record (a field altered outside the API), with
+    /// its stored hash when that column is still readable.
+    pub fn push_unreadable(&mut self, seq: u64, stored_hash: Option<String>) {
+        self.issues.push(ChainIssue::Modified { seq });
+        self.expected_seq = seq + 1;
+        self.records += 1;
+        if let Some(h) = stored_hash {
+            self.prev_hash.clone_from(&h);
+            self.last = Some(Checkpoint { seq, hash: h });
+        }
     }
+
+    /// Compares with the stored head and returns the report.
+    pub fn finish(mut self, stored_head: Option<&Checkpoint>) -> VerifyReport {
+        let head_ok = match (stored_head, &self.last) {
+            (None, None) => true,
+            (Some(h), Some(l)) => h == l,
+            _ => false,
+        };
+        if !head_ok {
+            self.issues.push(ChainIssue::HeadMismatch {
+                head_seq: stored_head.map_or(0, |h| h.seq),
+                last_seq: self.last.as_ref().map_or(0, |l| l.seq),
+            });
+        }
+        VerifyReport {
+            records: self.records,
+            head: self.last,
+            issues: self.issues,
+        }
+    }
+}
+
+/// Verifies records given in storage order (sequence ascending), plus the
+/// stored head. Shared by every in-memory [`AuditTrail`] implementation.
+pub fn verify_records(records: &[AuditRecord], stored_head: Option<&Checkpoint>) -> VerifyReport {
+    let by_hash: HashMap<&str, u64> = records.iter().map(|r| (r.hash.as_str(), r.seq)).collect();
+    let mut v = ChainVerifier::new();
+    for r in records {
+        v.push(r, |h| by_hash.get(h).copied());
+    }
+    v.finish(stored_head)
 }
 
 // ------------------------------------------------------------------ SQLite
@@ -1024,29 +1090,33 @@ pub fn verify_sqlite(conn: &Connection) -> Result<Option<VerifyReport>> {
     // One read transaction: a consistent snapshot while writers go on.
     let tx = conn.unchecked_transaction()?;
     let head = SqliteAuditTrail::stored_head(&tx)?;
-    let mut stmt = tx.prepare(&format!("SELECT {COLUMNS} FROM audit_records ORDER BY seq"))?;
-    let rows = stmt.query_map([], row_to_record)?;
-    let mut records = Vec::new();
-    let mut unreadable = Vec::new();
-    for row in rows {
-        match row? {
-            Ok(r) => records.push(r),
-            Err(e) => unreadable.push(e),
+    let mut verifier = ChainVerifier::new();
+    {
+        let mut stmt = tx.prepare(&format!("SELECT {COLUMNS} FROM audit_records ORDER BY seq"))?;
+        // Only run on a broken link (rare): a scan, no index to maintain.
+        let mut by_hash = tx.prepare("SELECT seq FROM audit_records WHERE hash = ?1 LIMIT 1")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            match row_to_record(row)? {
+                Ok(r) => verifier.push(&r, |h| {
+                    by_hash
+                        .query_row([h], |x| x.get::<_, i64>(0))
+                        .ok()
+                        .and_then(|s| u64::try_from(s).ok())
+                }),
+                Err(_) => {
+                    let seq = row
+                        .get::<_, i64>(0)
+                        .ok()
+                        .and_then(|s| u64::try_from(s).ok())
+                        .unwrap_or(0);
+                    verifier.push_unreadable(seq, row.get::<_, String>(11).ok());
+                }
+            }
         }
     }
-    drop(stmt);
     tx.finish()?;
-    let mut report = verify_records(&records, head.as_ref());
-    if let Some(first) = unreadable.first() {
-        // A field that no longer parses was tampered with outside the API.
-        let seq = first
-            .strip_prefix("record ")
-            .and_then(|s| s.split(':').next())
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        report.issues.insert(0, ChainIssue::Modified { seq });
-    }
-    Ok(Some(report))
+    Ok(Some(verifier.finish(head.as_ref())))
 }
 
 /// An in-memory trail with the same chain, for other crates' tests.

@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 const T0: OffsetDateTime = datetime!(2026-03-01 08:00 UTC);
 
 fn event(i: u64) -> AuditEvent {
-    let kind: AuditKind = if i % 3 == 0 {
+    let kind: AuditKind = if i.is_multiple_of(3) {
         kinds::LOGIN_SUCCESS
     } else {
         "dmp.document.consult".parse().unwrap()
@@ -25,7 +25,7 @@ fn event(i: u64) -> AuditEvent {
     AuditEvent::new(
         kind,
         format!("user-{}", i % 4),
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             Outcome::Failure
         } else {
             Outcome::Success
@@ -489,4 +489,21 @@ proptest! {
         };
         prop_assert_eq!(first, Some(expected), "{:?}", tamper);
     }
+}
+
+#[test]
+fn tamper_making_a_record_unreadable_is_pinpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let t = filled(&path, 6);
+    raw(&path)
+        .execute(
+            "UPDATE audit_records SET outcome = 'approved', details = 'not json' WHERE seq = 4",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        t.verify().unwrap().issues,
+        [ChainIssue::Modified { seq: 4 }]
+    );
 }

@@ -142,7 +142,11 @@ fn check_size(width: u32, height: u32) -> Result<(), DatamatrixError> {
     Ok(())
 }
 
-pub(crate) fn load_luma(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), DatamatrixError> {
+/// Loads a PNG or JPEG image as 8-bit greyscale pixels (row-major), with
+/// transparency composited on white and the [`MAX_PIXELS`] limit: the input
+/// of [`decode_luma`] and of other symbol readers (e.g. the ordonnance
+/// numérique 2D code in segur-carte-vitale).
+pub fn load_luma(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), DatamatrixError> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         png_luma(bytes)
     } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {

@@ -55,7 +55,9 @@ use crate::{
 #[cfg(feature = "datamatrix-image")]
 mod image;
 #[cfg(feature = "datamatrix-image")]
-pub use image::{PngOptions, decode_image, decode_image_text, decode_luma, encode_png};
+pub use image::{
+    MAX_PIXELS, PngOptions, decode_image, decode_image_text, decode_luma, encode_png, load_luma,
+};
 
 /// The group separator (ASCII 29) ending a short variable-length field.
 pub const GS: u8 = 0x1d;

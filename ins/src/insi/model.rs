@@ -418,6 +418,19 @@ pub struct ReturnedTraits {
 }
 
 impl ReturnedTraits {
+    /// The `TIQ` INSi would return for `traits` (used to compare traits read
+    /// elsewhere, e.g. from a datamatrix, with the same rules).
+    pub fn from_traits(traits: &Traits) -> Self {
+        Self {
+            birth_family_name: Some(traits.birth_family_name().to_string()),
+            first_given_name: Some(traits.first_given_name().to_string()),
+            given_names: Some(traits.birth_given_names_joined()),
+            sex: traits.sex().insi_code().map(String::from),
+            birth_date: Some(traits.birth_date().to_iso()),
+            birth_place: traits.birth_place().map(|p| p.to_string()),
+        }
+    }
+
     /// The traits as core [`Traits`] (strictly checked: INSi values are in
     /// the lexical profile). The first given name is `Prenom` when present,
     /// else the first element of `ListePrenom`.

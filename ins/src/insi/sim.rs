@@ -129,14 +129,7 @@ impl SimIdentity {
 
     /// An identity from core values.
     pub fn from_traits(ins: &Ins, traits: &Traits) -> Self {
-        let t = ReturnedTraits {
-            birth_family_name: Some(traits.birth_family_name().to_string()),
-            first_given_name: Some(traits.first_given_name().to_string()),
-            given_names: Some(traits.birth_given_names_joined()),
-            sex: Some(traits.sex().code().to_owned()),
-            birth_date: Some(traits.birth_date().to_iso()),
-            birth_place: traits.birth_place().map(|p| p.to_string()),
-        };
+        let t = ReturnedTraits::from_traits(traits);
         Self {
             active: ReturnedIns {
                 // The base and key of a checked `Nir` always parse.
@@ -797,10 +790,10 @@ fn check_request(
         .as_ref()
         .and_then(|l| l.idam.as_deref())
         .unwrap_or_default();
-    if let Some(allowed) = &state.allowed_idams {
-        if !allowed.iter().any(|a| a == idam) {
-            return Some(fault_desir_550(mid));
-        }
+    if let Some(allowed) = &state.allowed_idams
+        && !allowed.iter().any(|a| a == idam)
+    {
+        return Some(fault_desir_550(mid));
     }
     let bearer = headers
         .iter()
