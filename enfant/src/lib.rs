@@ -1,5 +1,12 @@
-//! Child health record (carnet de santé de l’enfant).
-//!
-//! This crate will hold the CS8 / CS9 / CS24 health certificates, the child
-//! measurements and vaccination note documents, the catalogue of the 20
-//! mandatory examinations, growth charts, and sending to PMI and DREES.
+//! Child health record (carnet de santé de l'enfant) for Ségur vague 2 LGCs.
+
+pub mod common;
+pub mod error;
+pub mod measures;
+pub mod samples;
+pub mod vaccination_note;
+pub mod volet;
+mod xml;
+pub use xml::Fixed;
+
+pub use error::{Error, Result};

@@ -1,0 +1,251 @@
+//! Fictitious fixtures of the five documents (minimal, typical, maximal),
+//! used by `segur cda sample cs8|cs9|cs24|mesures|vaccination`, the tests and
+//! the docs. Every identity is made up: the child's NIR `2240375111042 68`
+//! has a valid key and belongs to nobody; the RPPS `10003612545` too.
+
+use segur_cda::builder::{HeaderBuilder, PatientBuilder};
+use segur_cda::clock::{FixedClock, IdGenerator, OidSequence};
+use segur_cda::datatypes::{Addr, Code, Ii, PersonName, Telecom};
+use segur_cda::header::{Guardian, Informant, RoleEntity};
+use segur_cda::samples as cda_samples;
+use segur_cda::volets::samples::Richness;
+use segur_ids::oid;
+use segur_ins::{
+    BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent, Ins,
+    InsOid, Sex, Traits,
+};
+use time::Date;
+use time::macros::{date, datetime};
+
+use crate::common::{ImmunizationAct, Measurements, Parent, ParentRole};
+use crate::error::Result;
+use crate::measures::ChildMeasurements;
+use crate::vaccination_note::VaccinationNote;
+use crate::volet::ChildVolet;
+
+/// The child's birth date in the fixtures.
+pub const BIRTH_DATE: Date = date!(2024 - 03 - 04);
+
+/// The child's identity: qualified, with an INS under the test root.
+pub fn child_identity() -> Identity {
+    let traits = || {
+        Traits::builder()
+            .birth_family_name("TESTENFANT")
+            .birth_given_names("LOUISE EMMA")
+            .birth_date(BirthDate::new(BIRTH_DATE).expect("valid date literal"))
+            .sex(Sex::Female)
+            .birth_place("75111")
+            .build()
+            .expect("valid traits literal")
+    };
+    let ctx = EventContext::new(datetime!(2024-03-10 09:00:00 UTC), "sample");
+    let mut id = Identity::new(traits(), CollectionMethod::SaisieManuelle, &ctx);
+    let ins = Ins::new(
+        "224037511104268".parse().expect("valid NIR literal"),
+        InsOid::Test,
+    );
+    // Both transitions are valid from a fresh identity with matching traits.
+    let _ = id.apply(
+        IdentityEvent::InsiSuccess {
+            ins,
+            traits: traits(),
+        },
+        &ctx,
+    );
+    let _ = id.apply(
+        IdentityEvent::DocumentChecked {
+            document: IdentityDocumentType::ActeNaissance,
+            exception: None,
+        },
+        &ctx,
+    );
+    id
+}
+
+/// The child's home address (structured parts only, as the certificates require).
+pub fn home() -> Addr {
+    Addr::street("24", "Avenue des Essais", "75007", "PARIS")
+}
+
+/// The child, with her mother as guardian.
+pub fn child() -> PatientBuilder {
+    PatientBuilder::from_identity(&child_identity())
+        .local_id(&cda_samples::SAMPLE_STRUCTURE_OID, "IPP-ENF-0042")
+        .addr(home())
+        .telecom(Telecom::phone("0147150000", Some("H")))
+}
+
+/// The mother.
+pub fn mother() -> Parent {
+    let mut p = Parent::new(ParentRole::Mother);
+    p.name = Some(PersonName::simple(Some("MME"), "Marie", "TESTENFANT"));
+    p.birth_date = Some(date!(1991 - 05 - 31));
+    p.addr = Some(home());
+    p.telecom = Some(Telecom::phone("0147150000", Some("H")));
+    p
+}
+
+/// The father.
+pub fn father() -> Parent {
+    let mut p = Parent::new(ParentRole::Father);
+    p.name = Some(PersonName::simple(Some("M"), "Paul", "TESTENFANT"));
+    p.addr = Some(home());
+    p
+}
+
+/// A date-time of the examination of a volet in the fixtures.
+pub fn exam_time(volet: ChildVolet) -> time::OffsetDateTime {
+    match volet {
+        ChildVolet::Cs8 => datetime!(2024-03-11 10:00:00 +01:00),
+        ChildVolet::Cs9 => datetime!(2024-12-02 10:00:00 +01:00),
+        ChildVolet::Cs24 => datetime!(2026-02-16 10:00:00 +01:00),
+        ChildVolet::Measurements => datetime!(2024-09-04 10:00:00 +02:00),
+        ChildVolet::VaccinationNote => datetime!(2024-05-06 10:00:00 +02:00),
+    }
+}
+
+/// The id generator of the fixtures.
+pub fn ids() -> OidSequence {
+    OidSequence::new(oid!("1.2.250.1.999.1.1"), "ENF-")
+}
+
+/// A header for `volet`: the sample paediatrician of segur-cda's structure,
+/// the child, the mother as informant and guardian.
+pub fn header(volet: ChildVolet, ids: &dyn IdGenerator) -> Result<HeaderBuilder> {
+    let pr = cda_samples::practitioner();
+    let at = exam_time(volet);
+    let clock = FixedClock(at + time::Duration::minutes(20));
+    let mut patient = child().build()?;
+    if let Some(p) = patient.patient.as_mut() {
+        p.guardians.push(Guardian {
+            code: None,
+            addrs: vec![home()],
+            telecoms: vec![Telecom::phone("0147150000", Some("H"))],
+            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
+            organization: None,
+        });
+    }
+    let mut h = HeaderBuilder::for_practice(
+        volet.document_code().to_code(),
+        volet.default_title(),
+        &pr,
+        patient,
+        at,
+        &clock,
+        ids,
+    );
+    h.header_mut().informants.push(Informant {
+        assigned_entity: None,
+        related_entity: Some(RoleEntity {
+            class_code: Some("CON".into()),
+            code: Some(ParentRole::Mother.fixed().to_code()),
+            addrs: vec![home()],
+            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
+            has_person: true,
+            ..RoleEntity::default()
+        }),
+    });
+    Ok(h)
+}
+
+/// Sample measurements document.
+pub fn measurements(r: Richness) -> Result<ChildMeasurements> {
+    let first = Measurements::on(date!(2024 - 09 - 04))
+        .weight_g("7400")?
+        .height_cm("66.5")?
+        .head_cm("43")?;
+    Ok(match r {
+        Richness::Minimal => {
+            ChildMeasurements::single(Measurements::on(date!(2024 - 09 - 04)).weight_kg("7.4")?)
+        }
+        Richness::Typical => ChildMeasurements::single(first),
+        _ => ChildMeasurements {
+            measurements: vec![
+                Measurements::on(date!(2024 - 03 - 04))
+                    .weight_g("3350")?
+                    .height_cm("50")?
+                    .head_cm("34.5")?,
+                Measurements::on(date!(2024 - 05 - 06))
+                    .weight_g("5100")?
+                    .height_cm("58")?
+                    .head_cm("39")?,
+                Measurements::on(date!(2024 - 07 - 08))
+                    .weight_g("6500")?
+                    .height_cm("63")?
+                    .head_cm("41.5")?,
+                first.bmi("16.7")?,
+            ],
+        },
+    })
+}
+
+/// The sample vaccinator (the segur-cda sample practitioner).
+pub fn vaccinator() -> RoleEntity {
+    let mut r = cda_samples::practitioner().role_entity();
+    // The entry writes the structure's ids and name only.
+    if let Some(o) = r.organization.as_mut() {
+        o.telecoms.clear();
+        o.addrs.clear();
+        o.standard_industry_class_code = None;
+    }
+    r
+}
+
+/// Sample vaccination note.
+pub fn vaccination_note(r: Richness) -> Result<VaccinationNote> {
+    let mut n = VaccinationNote::new(
+        ImmunizationAct::Initial,
+        (
+            "63107566",
+            "VAXELIS, suspension injectable en seringue préremplie",
+        ),
+        (
+            "J07CA09",
+            "diphtérie-Haemophilus influenzae B-coqueluche-poliomyélite-tétanos-hépatite B",
+        ),
+        "X4567B",
+        date!(2024 - 05 - 06),
+        vaccinator(),
+    )?;
+    if r != Richness::Minimal {
+        n.rank = Some(1);
+        n.route = Some(
+            segur_cda::n3::codes::Terminology::Edqm
+                .code("20035000", "Voie intramusculaire")?
+                .with_system_name("EDQM"),
+        );
+        n.site = Some(
+            segur_cda::n3::codes::Terminology::SnomedCt
+                .code("68367000", "cuisse")?
+                .with_system_name("SNOMED CT"),
+        );
+    }
+    if r == Richness::Maximal {
+        n.cip = Some(
+            segur_cda::n3::codes::Terminology::Cip
+                .code("3400930076286", "VAXELIS, 1 seringue préremplie de 0,5 ml")?
+                .with_system_name("CIP"),
+        );
+        n.comment = Some("Bonne tolérance immédiate, surveillance 15 minutes.".into());
+        n.recorded_at = Some(segur_cda::datatypes::Ts::from_value("20240506103000+0200"));
+    }
+    Ok(n)
+}
+
+/// The sample document of a volet and richness, as XML.
+pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
+    let ids = ids();
+    let h = header(volet, &ids)?;
+    match volet {
+        ChildVolet::Measurements => measurements(r)?.build(h, &ids),
+        ChildVolet::VaccinationNote => vaccination_note(r)?.build(h, &ids),
+        _ => Err(crate::error::invalid(
+            volet.name(),
+            "sample",
+            "not available yet",
+        )),
+    }
+}
+
+#[allow(dead_code)]
+fn unused(_: Code, _: Ii) {}
