@@ -732,7 +732,7 @@ pub(crate) fn read_vaccinations(
         } else {
             &ATC_ANY
         };
-        let vaccine = binding.validate(&atc.code(), "FR-Vaccination vaccine")?;
+        let vaccine = xml::validate(binding, &atc.code(), "FR-Vaccination vaccine")?;
         let label = xml::read_label(&sa, &idx)
             .or_else(|| {
                 sa.path(&[
@@ -1184,7 +1184,7 @@ pub(crate) fn read_accidents(
     let mut causes = Vec::new();
     for (c, present) in &p.causes {
         causes.push(AccidentCause {
-            cause: CAUSE_ACCIDENT.validate(c, "domestic accident cause")?,
+            cause: xml::validate(&CAUSE_ACCIDENT, c, "domestic accident cause")?,
             present: *present,
         });
     }

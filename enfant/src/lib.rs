@@ -2,6 +2,7 @@
 
 pub mod common;
 pub mod error;
+pub mod followup;
 pub mod measures;
 pub mod samples;
 pub mod vaccination_note;

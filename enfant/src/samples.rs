@@ -17,11 +17,14 @@ use segur_ins::{
 use time::Date;
 use time::macros::{date, datetime};
 
-use crate::common::{ImmunizationAct, Measurements, Parent, ParentRole};
+use crate::common::*;
 use crate::error::Result;
+use crate::followup::{ChildAllergy, Cs9Certificate, Cs24Certificate, FamilyContext};
 use crate::measures::ChildMeasurements;
 use crate::vaccination_note::VaccinationNote;
 use crate::volet::ChildVolet;
+use segur_cda::n3::codes::CodedValue;
+use segur_cda::n3::value_sets::jdv;
 
 /// The child's birth date in the fixtures.
 pub const BIRTH_DATE: Date = date!(2024 - 03 - 04);
@@ -232,6 +235,197 @@ pub fn vaccination_note(r: Richness) -> Result<VaccinationNote> {
     Ok(n)
 }
 
+fn jdv_code(set: &'static segur_cda::n3::codes::ValueSet, code: &str) -> Result<CodedValue> {
+    Ok(set.code(code)?)
+}
+
+fn atc(code: &str, label: &str) -> Result<CodedValue> {
+    Ok(segur_cda::n3::codes::Terminology::Atc
+        .code(code, label)?
+        .with_system_name("ATC"))
+}
+
+fn vaccination(
+    act: ImmunizationAct,
+    set: &'static segur_cda::n3::codes::ValueSet,
+    code: &str,
+    label: &str,
+    rank: u32,
+    date: Option<Date>,
+) -> Result<CertificateVaccination> {
+    Ok(CertificateVaccination {
+        act,
+        // Primo-vaccinations are bound to the certificate's JDV.
+        vaccine: match act {
+            ImmunizationAct::Initial => set.code(code)?,
+            _ => atc(code, label)?,
+        },
+        label: label.to_owned(),
+        rank: Some(rank),
+        date,
+    })
+}
+
+fn family(r: Richness) -> Result<FamilyContext> {
+    let mut mother = mother();
+    let mut father = father();
+    let mut f = FamilyContext {
+        parents: vec![],
+        childcare: r != Richness::Minimal,
+        ..FamilyContext::default()
+    };
+    if r == Richness::Minimal {
+        f.parents = vec![mother];
+        return Ok(f);
+    }
+    mother.profession = Some(jdv_code(&jdv::PROFESSION, "3")?);
+    mother.activity = Some(jdv_code(&jdv::ACTIVITE, "PAT-040")?);
+    father.profession = Some(jdv_code(&jdv::PROFESSION, "2")?);
+    f.parents = vec![mother, father];
+    f.children_at_home = Some(2);
+    f.childcare_type = Some(jdv_code(&jdv::TYPE_GARDE, "PAT-050")?);
+    if r == Richness::Maximal {
+        f.parents[1].activity = Some(jdv_code(&jdv::ACTIVITE, "PAT-040")?);
+        f.exclusive_breastfeeding_weeks = Some(16);
+        f.mixed_feeding_weeks = Some(8);
+        f.lead_poisoning_risk = Some(false);
+        f.tuberculosis_risk = Some(false);
+    }
+    Ok(f)
+}
+
+/// Sample CS9 certificate.
+pub fn cs9(r: Richness) -> Result<Cs9Certificate> {
+    let mut c = Cs9Certificate {
+        family: family(r)?,
+        prematurity_under_33_weeks: None,
+        domestic_accidents: DomesticAccidents::none(),
+        measurements: Measurements::on(date!(2024 - 12 - 02))
+            .weight_g("8600")?
+            .height_cm("71")?
+            .head_cm("44.5")?,
+        neurodevelopment: jdv_code(&jdv::REPERAGE_TROUBLE_NEURODEVELOPPEMENT, "860642002")?,
+        vaccinations: Vec::new(),
+        treatments: Vec::new(),
+        orientations: Vec::new(),
+    };
+    if r == Richness::Minimal {
+        return Ok(c);
+    }
+    c.prematurity_under_33_weeks = Some(false);
+    c.vaccinations = vec![
+        vaccination(
+            ImmunizationAct::Initial,
+            &jdv::VACCIN_CSE9,
+            "J07CA01",
+            "Vaccin diphtérie-poliomyélite-tétanos",
+            1,
+            Some(date!(2024 - 05 - 06)),
+        )?,
+        vaccination(
+            ImmunizationAct::Initial,
+            &jdv::VACCIN_CSE9,
+            "J07CA01",
+            "Vaccin diphtérie-poliomyélite-tétanos",
+            2,
+            Some(date!(2024 - 07 - 08)),
+        )?,
+        vaccination(
+            ImmunizationAct::Initial,
+            &jdv::VACCIN_CSE9,
+            "J07AL",
+            "Vaccin pneumococcique",
+            1,
+            Some(date!(2024 - 05 - 06)),
+        )?,
+    ];
+    if r == Richness::Maximal {
+        c.domestic_accidents = DomesticAccidents::with_causes(&["NE2Z"])?;
+        c.domestic_accidents.causes.push(AccidentCause {
+            cause: jdv_code(&jdv::CAUSE_ACCIDENT_DOM, "NE61")?,
+            present: false,
+        });
+        c.neurodevelopment = jdv_code(&jdv::REPERAGE_TROUBLE_NEURODEVELOPPEMENT, "ORG-197")?;
+        c.treatments = vec![AdministeredTreatment {
+            atc: atc("J06BD", "anticorps monoclonaux antiviraux")?,
+            label: "Nirsévimab (prévention VRS)".into(),
+            date: Some(segur_cda::datatypes::Ts::from_value("20241015")),
+            route: Some(
+                segur_cda::n3::codes::Terminology::Edqm
+                    .code("20035000", "Voie intramusculaire")?
+                    .with_system_name("EDQM"),
+            ),
+        }];
+        let mut o = Orientation::new("ORG-196")?;
+        o.comment = Some("Lien avec la PMI après accord des parents".into());
+        c.orientations = vec![Orientation::new("ORG-194")?, o];
+    }
+    Ok(c)
+}
+
+/// Sample CS24 certificate.
+pub fn cs24(r: Richness) -> Result<Cs24Certificate> {
+    let mut c = Cs24Certificate {
+        family: family(r)?,
+        screen_exposure: jdv_code(&jdv::ENFANT_EXPOSE_AUX_ECRANS_CS24, "GEN-311")?,
+        prematurity_under_33_weeks: false,
+        domestic_accidents: DomesticAccidents::none(),
+        measurements: Measurements::on(date!(2026 - 02 - 16))
+            .weight_g("12100")?
+            .height_cm("87")?,
+        neurodevelopment: jdv_code(&jdv::REPERAGE_TROUBLE_NEURODEVELOPPEMENT, "860642002")?,
+        walking_acquired: None,
+        walking_age_months: None,
+        allergies: Vec::new(),
+        vaccinations: Vec::new(),
+        treatments: Vec::new(),
+        orientations: Vec::new(),
+    };
+    if r == Richness::Minimal {
+        return Ok(c);
+    }
+    c.measurements = c.measurements.head_cm("48")?.bmi("16")?;
+    c.walking_acquired = Some(true);
+    c.walking_age_months = Some(13);
+    c.vaccinations = vec![
+        vaccination(
+            ImmunizationAct::Initial,
+            &jdv::VACCIN_CSE24,
+            "J07BD52",
+            "Vaccin rougeole-oreillons-rubéole",
+            1,
+            Some(date!(2025 - 03 - 10)),
+        )?,
+        vaccination(
+            ImmunizationAct::Booster,
+            &jdv::VACCIN_CSE24,
+            "J07CA01",
+            "Vaccin diphtérie-poliomyélite-tétanos",
+            3,
+            Some(date!(2025 - 03 - 10)),
+        )?,
+    ];
+    if r == Richness::Maximal {
+        c.screen_exposure = jdv_code(&jdv::ENFANT_EXPOSE_AUX_ECRANS_CS24, "GEN-312")?;
+        c.domestic_accidents = DomesticAccidents::with_causes(&["NF0A.4"])?;
+        c.allergies = vec![ChildAllergy {
+            kind: segur_cda::n3::codes::Terminology::SnomedCt
+                .code("414285001", "allergie alimentaire")?
+                .with_system_name("SNOMED CT"),
+            label: "Allergie aux protéines de lait de vache".into(),
+            since: Some(date!(2025 - 06 - 02)),
+        }];
+        c.treatments = vec![AdministeredTreatment {
+            atc: atc("J01CA04", "amoxicilline")?,
+            label: "Amoxicilline (otite)".into(),
+            date: Some(segur_cda::datatypes::Ts::from_value("20251110")),
+            route: None,
+        }];
+        c.orientations = vec![Orientation::new("ORG-195")?];
+    }
+    Ok(c)
+}
+
 /// The sample document of a volet and richness, as XML.
 pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
     let ids = ids();
@@ -239,6 +433,8 @@ pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
     match volet {
         ChildVolet::Measurements => measurements(r)?.build(h, &ids),
         ChildVolet::VaccinationNote => vaccination_note(r)?.build(h, &ids),
+        ChildVolet::Cs9 => cs9(r)?.build(h, &ids),
+        ChildVolet::Cs24 => cs24(r)?.build(h, &ids),
         _ => Err(crate::error::invalid(
             volet.name(),
             "sample",

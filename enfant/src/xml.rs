@@ -85,7 +85,7 @@ pub(crate) fn system_name(system: &str) -> Option<&'static str> {
     })
 }
 
-/// A coded value as a header `Code` (with its system name).
+/// A coded value as a header `Code` (as given: read back identically).
 pub(crate) fn code_of(v: &CodedValue) -> Code {
     let mut c = v.to_code();
     if c.code_system_name.is_none() {
@@ -575,6 +575,31 @@ pub(crate) fn read_pq_value(doc: &'static str, el: &Element) -> Result<Quantity>
     })
 }
 
+/// Validates a read code against its binding; a value of a closed value
+/// set comes back as the set's concept (so that a model reads back equal
+/// to what was written).
+pub(crate) fn validate(binding: &Binding, code: &Code, context: &str) -> Result<CodedValue> {
+    let v = binding.validate(code, context)?;
+    Ok(canonical(binding, v))
+}
+
+fn canonical(binding: &Binding, v: CodedValue) -> CodedValue {
+    match binding {
+        Binding::ValueSet(set) => set.code_in(v.code(), v.code_system()).unwrap_or(v),
+        Binding::OneOf(bs) => {
+            for b in bs.iter() {
+                if let Binding::ValueSet(set) = b {
+                    if let Ok(c) = set.code_in(v.code(), v.code_system()) {
+                        return c;
+                    }
+                }
+            }
+            v
+        }
+        _ => v,
+    }
+}
+
 /// Reads a coded `value` against its binding (`None` when a nullFlavor).
 pub(crate) fn read_cd(
     binding: &Binding,
@@ -582,7 +607,7 @@ pub(crate) fn read_cd(
     context: &str,
 ) -> Result<Option<CodedValue>> {
     match el {
-        Some(v) if v.attr("code").is_some() => Ok(Some(binding.validate(&v.code(), context)?)),
+        Some(v) if v.attr("code").is_some() => Ok(Some(validate(binding, &v.code(), context)?)),
         _ => Ok(None),
     }
 }

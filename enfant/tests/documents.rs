@@ -52,3 +52,29 @@ fn vaccination_note_fixtures() {
         assert_eq!(back, want, "{}", r.name());
     }
 }
+
+#[test]
+fn cs9_fixtures() {
+    produce(ChildVolet::Cs9);
+    for r in Richness::ALL {
+        let doc = samples::document(ChildVolet::Cs9, r).unwrap();
+        let back = segur_enfant::followup::Cs9Certificate::from_document(
+            &Document::parse(doc.to_xml()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back, samples::cs9(r).unwrap(), "{}", r.name());
+    }
+}
+
+#[test]
+fn cs24_fixtures() {
+    produce(ChildVolet::Cs24);
+    for r in Richness::ALL {
+        let doc = samples::document(ChildVolet::Cs24, r).unwrap();
+        let back = segur_enfant::followup::Cs24Certificate::from_document(
+            &Document::parse(doc.to_xml()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back, samples::cs24(r).unwrap(), "{}", r.name());
+    }
+}
