@@ -566,6 +566,8 @@ pub struct CertificateVaccination {
     pub rank: Option<u32>,
     /// When, if known.
     pub date: Option<Date>,
+    /// The vaccination was not done (`negationInd`).
+    pub not_given: bool,
 }
 
 /// Templates of FR-Vaccination.
@@ -655,7 +657,10 @@ pub(crate) fn vaccinations_section(
                 &[
                     ("classCode", Some("SBADM")),
                     ("moodCode", Some("EVN")),
-                    ("negationInd", Some("false")),
+                    (
+                        "negationInd",
+                        Some(if x.not_given { "true" } else { "false" }),
+                    ),
                 ],
                 |w| {
                     xml::templates(w, VACCINATION)?;
@@ -750,6 +755,7 @@ pub(crate) fn read_vaccinations(
             label,
             rank: read_rank(&sa),
             date: sa.child("effectiveTime").and_then(|t| t.ts().date()),
+            not_given: xml::negation(&sa) == Some(true),
         });
     }
     Ok(out)
@@ -1250,9 +1256,4 @@ pub(crate) fn simple(
     o.effective = effective;
     o.negation = negation;
     c.obs("observation", code.display, o, type_code);
-}
-
-/// The id of a fresh element (for callers that do not go through [`Collect`]).
-pub(crate) fn fresh_id(ctx: &RenderContext<'_>) -> Ii {
-    ctx.entry_ids.next_id()
 }

@@ -66,7 +66,7 @@ impl FamilyContext {
         for p in &self.parents {
             p.check(doc)?;
         }
-        if !self.mother().is_some_and(|m| m.birth_date.is_some()) {
+        if self.mother().is_none_or(|m| m.birth_date.is_none()) {
             return Err(Error::Missing {
                 document: doc,
                 what: "the mother's birth date",

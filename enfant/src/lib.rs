@@ -1,6 +1,7 @@
 //! Child health record (carnet de santé de l'enfant) for Ségur vague 2 LGCs.
 
 pub mod common;
+pub mod cs8;
 pub mod error;
 pub mod followup;
 pub mod measures;

@@ -18,6 +18,7 @@ use time::Date;
 use time::macros::{date, datetime};
 
 use crate::common::*;
+use crate::cs8::*;
 use crate::error::Result;
 use crate::followup::{ChildAllergy, Cs9Certificate, Cs24Certificate, FamilyContext};
 use crate::measures::ChildMeasurements;
@@ -263,6 +264,7 @@ fn vaccination(
         label: label.to_owned(),
         rank: Some(rank),
         date,
+        not_given: false,
     })
 }
 
@@ -426,6 +428,144 @@ pub fn cs24(r: Richness) -> Result<Cs24Certificate> {
     Ok(c)
 }
 
+fn sct(code: &str, label: &str) -> Result<CodedValue> {
+    Ok(segur_cda::n3::codes::Terminology::SnomedCt
+        .code(code, label)?
+        .with_system_name("SNOMED CT"))
+}
+
+/// Sample CS8 certificate.
+pub fn cs8(r: Richness) -> Result<Cs8Certificate> {
+    let birth = BIRTH_DATE;
+    let mut mother = mother();
+    let mut c = Cs8Certificate {
+        family: Cs8Family {
+            parents: vec![],
+            alcohol_during_pregnancy: 0,
+            tobacco_during_pregnancy: 0,
+            other_addiction: false,
+            children_at_home: 1,
+            feeding: jdv_code(&jdv::TYPE_ALLAITEMENT_NOUVEAU_NE, "MED-1256")?,
+            tuberculosis_risk: false,
+        },
+        social_coverage: jdv_code(&jdv::COUVERTURE_SOCIALE, "GEN-105")?,
+        pregnancy: PregnancyHistory::default(),
+        antenatal: AntenatalTests {
+            trisomy21_screening: true,
+            ultrasounds: 3,
+            morphological_ultrasound: true,
+            early_prenatal_interview: false,
+            hbs_antigen: None,
+        },
+        delivery: Delivery {
+            date: birth,
+            fetuses: None,
+            gestational_age_weeks: None,
+            presentation: None,
+            membrane_rupture_over_12h: None,
+            labour_onset: jdv_code(&jdv::MODE_DEBUT_TRAVAIL, "84457005")?,
+            analgesia: sct("18946005", "anesthésie épidurale")?,
+            method: jdv_code(&jdv::METHODE_ACCOUCHEMENT, "700000006")?,
+            caesarean_cause: None,
+        },
+        newborn: Newborn {
+            birth_measurements: Measurements::on(birth)
+                .weight_g("3350")?
+                .height_cm("50")?
+                .head_cm("34.5")?,
+            apgar: [None, None, None],
+            pathologies: Vec::new(),
+            specialised_procedures: false,
+            hearing_screening: None,
+            treatments: Vec::new(),
+        },
+        vaccinations: Vec::new(),
+        orientations: Vec::new(),
+    };
+    if r == Richness::Minimal {
+        c.family.parents = vec![mother];
+        return Ok(c);
+    }
+    mother.education = Some(jdv_code(&jdv::NIVEAU_ETUDE, "PAT-039")?);
+    mother.profession = Some(jdv_code(&jdv::PROFESSION, "3")?);
+    mother.activity = Some(jdv_code(&jdv::ACTIVITE, "PAT-040")?);
+    let mut father = father();
+    father.education = Some(jdv_code(&jdv::NIVEAU_ETUDE, "PAT-039")?);
+    father.profession = Some(jdv_code(&jdv::PROFESSION, "2")?);
+    c.family.parents = vec![mother, father];
+    c.pregnancy = PregnancyHistory {
+        gravidity: Some(2),
+        parity: Some(2),
+        premature_children: Some(0),
+        first_consultation: Some(jdv_code(&jdv::DATE_CONS, "57630001")?),
+        weight_before_kg: Some(segur_cda::n3::types::Decimal::parse("58")?),
+        mother_height_cm: Some(segur_cda::n3::types::Decimal::parse("168")?),
+        ..PregnancyHistory::default()
+    };
+    c.antenatal.hbs_antigen = Some(jdv_code(&jdv::RECH_AG_HB_S, "406118005")?);
+    c.delivery.fetuses = Some(1);
+    c.delivery.gestational_age_weeks = Some(39);
+    c.delivery.presentation = Some(jdv_code(&jdv::TYPE_PRES, "70028003")?);
+    c.newborn.apgar = [Some(9), Some(10), Some(10)];
+    c.newborn.hearing_screening = Some(jdv_code(&jdv::RESULTAT_DEPISTAGE_SURDITE, "MED-178")?);
+    c.vaccinations = vec![vaccination(
+        ImmunizationAct::Initial,
+        &jdv::VACCIN_CSE8,
+        "J07BC01",
+        "Vaccin hépatite B",
+        1,
+        Some(birth),
+    )?];
+    if r == Richness::Maximal {
+        c.family.alcohol_during_pregnancy = 1;
+        c.family.other_addiction = false;
+        c.family.tuberculosis_risk = true;
+        c.pregnancy.children_under_2500g = Some(0);
+        c.pregnancy.stillborn = Some(0);
+        c.pregnancy.died_before_28_days = Some(0);
+        c.pregnancy.previous_caesarean = Some(false);
+        c.pregnancy.preeclampsia = Some(false);
+        c.pregnancy.gestational_hypertension = Some(jdv_code(&jdv::TRAITE_NON_TRAITE, "MED-1155")?);
+        c.pregnancy.gestational_diabetes = Some(false);
+        c.pregnancy.other_pathology = Some(false);
+        c.pregnancy.hospitalisation_days = Some(3);
+        c.pregnancy.hospitalisation_reason =
+            Some(jdv_code(&jdv::MOTIF_HOSPITALISATION_CSE, "O13")?);
+        c.delivery.membrane_rupture_over_12h = Some(false);
+        c.delivery.method = jdv_code(&jdv::METHODE_ACCOUCHEMENT, "MED-1253")?;
+        c.delivery.caesarean_cause = Some(jdv_code(&jdv::CAUSE_CESARIENNE, "MED-210")?);
+        c.newborn.specialised_procedures = true;
+        c.newborn.pathologies = vec![
+            FirstWeekPathology {
+                pathology: crate::cs8::PATHO_1ERE_SEMAINE.code("P22.9")?,
+                present: true,
+            },
+            FirstWeekPathology {
+                pathology: crate::cs8::PATHO_1ERE_SEMAINE.code("MED-170")?,
+                present: false,
+            },
+        ];
+        c.newborn.treatments = vec![AdministeredTreatment {
+            atc: atc("J06BB", "immunoglobulines spécifiques")?,
+            label: "Immunoglobulines anti-HBs".into(),
+            date: Some(segur_cda::datatypes::Ts::from_date(birth)),
+            route: None,
+        }];
+        let mut bcg = vaccination(
+            ImmunizationAct::Initial,
+            &jdv::VACCIN_CSE8,
+            "J07AN",
+            "Vaccin antituberculeux (BCG)",
+            1,
+            None,
+        )?;
+        bcg.not_given = true;
+        c.vaccinations.push(bcg);
+        c.orientations = vec![Orientation::new("ORG-196")?];
+    }
+    Ok(c)
+}
+
 /// The sample document of a volet and richness, as XML.
 pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
     let ids = ids();
@@ -434,6 +574,7 @@ pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
         ChildVolet::Measurements => measurements(r)?.build(h, &ids),
         ChildVolet::VaccinationNote => vaccination_note(r)?.build(h, &ids),
         ChildVolet::Cs9 => cs9(r)?.build(h, &ids),
+        ChildVolet::Cs8 => cs8(r)?.build(h, &ids),
         ChildVolet::Cs24 => cs24(r)?.build(h, &ids),
         _ => Err(crate::error::invalid(
             volet.name(),

@@ -55,16 +55,13 @@ impl Fixed {
 
     /// As a header `Code` (with the usual code system name).
     pub fn to_code(self) -> Code {
-        let mut c = Code::default();
-        c.code = Some(self.code.to_owned());
-        c.code_system = Some(self.system.to_owned());
-        c.display_name = Some(self.display.to_owned());
-        c.code_system_name = system_name(self.system).map(str::to_owned);
-        c
-    }
-
-    pub(crate) fn is(self, el: &Element) -> bool {
-        el.attr("code") == Some(self.code)
+        Code {
+            code: Some(self.code.to_owned()),
+            code_system: Some(self.system.to_owned()),
+            display_name: Some(self.display.to_owned()),
+            code_system_name: system_name(self.system).map(str::to_owned),
+            ..Code::default()
+        }
     }
 }
 
@@ -519,11 +516,11 @@ pub(crate) fn narrative(s: &Section, ns: &[(String, String)]) -> Result<Narrativ
     Ok(NarrativeIndex::new(s.text.as_ref(), ns)?)
 }
 
-pub(crate) fn code_attr<'e>(el: &'e Element) -> Option<&'e str> {
+pub(crate) fn code_attr(el: &Element) -> Option<&str> {
     el.child("code").and_then(|c| c.attr("code"))
 }
 
-pub(crate) fn qualifier_attr<'e>(el: &'e Element) -> Option<&'e str> {
+pub(crate) fn qualifier_attr(el: &Element) -> Option<&str> {
     el.path(&["code", "qualifier", "value"])
         .and_then(|c| c.attr("code"))
 }

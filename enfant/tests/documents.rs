@@ -78,3 +78,16 @@ fn cs24_fixtures() {
         assert_eq!(back, samples::cs24(r).unwrap(), "{}", r.name());
     }
 }
+
+#[test]
+fn cs8_fixtures() {
+    produce(ChildVolet::Cs8);
+    for r in Richness::ALL {
+        let doc = samples::document(ChildVolet::Cs8, r).unwrap();
+        let back = segur_enfant::cs8::Cs8Certificate::from_document(
+            &Document::parse(doc.to_xml()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back, samples::cs8(r).unwrap(), "{}", r.name());
+    }
+}
