@@ -3,7 +3,7 @@
 //! care plan, the treatments given, the domestic accidents.
 
 use segur_cda::body::Section;
-use segur_cda::datatypes::{Addr, Code, Ii, PersonName, Telecom, Ts};
+use segur_cda::datatypes::{Addr, Code, PersonName, Telecom, Ts};
 use segur_cda::n3::codes::{Binding, CodedValue, Terminology};
 use segur_cda::n3::entries::{VitalSign, VitalSigns};
 use segur_cda::n3::entry::{RenderContext, write_entry};

@@ -10,7 +10,6 @@ use segur_cda::clock::IdGenerator;
 use segur_cda::datatypes::Ts;
 use segur_cda::n3::codes::{Binding, CodedValue, Terminology};
 use segur_cda::n3::entry::{RenderContext, write_entry};
-use segur_cda::n3::narrative::Cell;
 use segur_cda::n3::sections;
 use segur_cda::n3::types::{Decimal, Quantity, Ucum};
 use segur_cda::n3::value_sets::jdv;
@@ -685,6 +684,3 @@ impl Cs24Certificate {
         })
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: Cell) {}

@@ -5,7 +5,7 @@
 
 use segur_cda::builder::{HeaderBuilder, PatientBuilder};
 use segur_cda::clock::{FixedClock, IdGenerator, OidSequence};
-use segur_cda::datatypes::{Addr, Code, Ii, PersonName, Telecom};
+use segur_cda::datatypes::{Addr, PersonName, Telecom};
 use segur_cda::header::{Guardian, Informant, RoleEntity};
 use segur_cda::samples as cda_samples;
 use segur_cda::volets::samples::Richness;
@@ -566,7 +566,7 @@ pub fn cs8(r: Richness) -> Result<Cs8Certificate> {
     Ok(c)
 }
 
-/// The sample document of a volet and richness, as XML.
+/// The sample document of a volet and richness.
 pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
     let ids = ids();
     let h = header(volet, &ids)?;
@@ -576,13 +576,5 @@ pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
         ChildVolet::Cs9 => cs9(r)?.build(h, &ids),
         ChildVolet::Cs8 => cs8(r)?.build(h, &ids),
         ChildVolet::Cs24 => cs24(r)?.build(h, &ids),
-        _ => Err(crate::error::invalid(
-            volet.name(),
-            "sample",
-            "not available yet",
-        )),
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: Code, _: Ii) {}

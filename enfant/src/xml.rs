@@ -128,7 +128,6 @@ pub(crate) enum Eff {
     Null(&'static str),
     Value(Ts),
     LowUnk,
-    None,
 }
 
 /// A related person (`subject/relatedSubject`).
@@ -318,7 +317,6 @@ pub(crate) fn write_obs(w: &mut CdaWriter, o: &Obs<'_>) -> io::Result<()> {
                 Eff::LowUnk => w.element("effectiveTime", &[], |w| {
                     w.empty("low", &[("nullFlavor", Some("UNK"))])
                 })?,
-                Eff::None => {}
             }
             if let Some(v) = &o.value {
                 let orig = if o.value_original {
