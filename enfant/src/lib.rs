@@ -60,6 +60,7 @@
 pub mod common;
 pub mod cs8;
 pub mod error;
+pub mod exams;
 pub mod followup;
 pub mod measures;
 pub mod samples;
