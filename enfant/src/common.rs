@@ -101,14 +101,14 @@ impl Parent {
         check_opt(&NIVEAU_ETUDE, self.education.as_ref(), "parent education")?;
         check_opt(&PROFESSION, self.profession.as_ref(), "parent profession")?;
         check_opt(&ACTIVITE, self.activity.as_ref(), "parent activity")?;
-        if let Some(a) = &self.addr {
-            if a.part("streetAddressLine").is_some() {
-                return Err(invalid(
-                    doc,
-                    "parent address",
-                    "only structured address parts are allowed",
-                ));
-            }
+        if let Some(a) = &self.addr
+            && a.part("streetAddressLine").is_some()
+        {
+            return Err(invalid(
+                doc,
+                "parent address",
+                "only structured address parts are allowed",
+            ));
         }
         Ok(())
     }
@@ -215,11 +215,9 @@ pub(crate) fn habitus_direct(
 /// returns whether the parent was written at least once.
 pub(crate) fn parent_items(c: &mut Collect<'_, '_>, p: &Parent, with_education: bool) -> bool {
     let mut written = false;
-    if with_education {
-        if let Some(e) = &p.education {
-            habitus(c, q::EDUCATION, Val::Cd(xml::code_of(e)), Some(p));
-            written = true;
-        }
+    if with_education && let Some(e) = &p.education {
+        habitus(c, q::EDUCATION, Val::Cd(xml::code_of(e)), Some(p));
+        written = true;
     }
     if let Some(v) = &p.profession {
         habitus(c, q::PROFESSION, Val::Cd(xml::code_of(v)), Some(p));
@@ -418,10 +416,10 @@ impl Measurements {
                 Ok(())
             };
         unit(&self.weight, "weight", &["g", "kg"], 200_000.0)?;
-        if let Some(kg) = self.weight_kg_value() {
-            if kg > 200.0 {
-                return Err(invalid(doc, "weight", "more than 200 kg"));
-            }
+        if let Some(kg) = self.weight_kg_value()
+            && kg > 200.0
+        {
+            return Err(invalid(doc, "weight", "more than 200 kg"));
         }
         unit(&self.height, "height", &["cm"], 250.0)?;
         unit(

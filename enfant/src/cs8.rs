@@ -506,28 +506,28 @@ impl Cs8Certificate {
             p.hospitalisation_reason.as_ref(),
             "hospitalisation reason (ORG-086)",
         )?;
-        if let (Some(g), Some(pa)) = (p.gravidity, p.parity) {
-            if pa > g {
-                return Err(invalid(
-                    D,
-                    "parity",
-                    format!("parity {pa} is greater than gravidity {g}"),
-                ));
-            }
+        if let (Some(g), Some(pa)) = (p.gravidity, p.parity)
+            && pa > g
+        {
+            return Err(invalid(
+                D,
+                "parity",
+                format!("parity {pa} is greater than gravidity {g}"),
+            ));
         }
         check_opt(
             &AG_HBS,
             self.antenatal.hbs_antigen.as_ref(),
             "HBs antigen (51659-1)",
         )?;
-        if let Some(h) = &self.antenatal.hbs_antigen {
-            if !matches!(h.code(), "406117000" | "406118005") {
-                return Err(invalid(
-                    D,
-                    "HBs antigen",
-                    "406117000 or 406118005 (or unknown)",
-                ));
-            }
+        if let Some(h) = &self.antenatal.hbs_antigen
+            && !matches!(h.code(), "406117000" | "406118005")
+        {
+            return Err(invalid(
+                D,
+                "HBs antigen",
+                "406117000 or 406118005 (or unknown)",
+            ));
         }
         let d = &self.delivery;
         check_opt(

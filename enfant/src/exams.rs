@@ -50,7 +50,8 @@ impl Age {
 
 /// `date` + `months`, the day clamped to the last day of the month.
 pub fn add_months(date: Date, months: u32) -> Option<Date> {
-    let total = i64::from(date.year()) * 12 + i64::from(u8::from(date.month()) - 1) + i64::from(months);
+    let total =
+        i64::from(date.year()) * 12 + i64::from(u8::from(date.month()) - 1) + i64::from(months);
     let year = i32::try_from(total.div_euclid(12)).ok()?;
     let month = Month::try_from(u8::try_from(total.rem_euclid(12) + 1).ok()?).ok()?;
     let day = date.day().min(time::util::days_in_month(month, year));
@@ -104,26 +105,166 @@ use Age::{Days, Months, Years};
 
 /// The 20 examinations of the 2025 calendar, in order.
 pub const CALENDAR_2025: [Examination; 20] = [
-    exam(1, "MED-1224", "Examen dans les 8 jours qui suivent la naissance", Days(0), Days(9), Some(ChildVolet::Cs8)),
-    exam(2, "MED-1225", "Examen au cours de la 2e semaine", Days(7), Days(14), None),
-    exam(3, "MED-1227", "Examen au cours du 2e mois", Months(1), Months(2), None),
-    exam(4, "MED-1228", "Examen au cours du 3e mois", Months(2), Months(3), None),
-    exam(5, "MED-1229", "Examen au cours du 4e mois", Months(3), Months(4), None),
-    exam(6, "MED-1230", "Examen au cours du 5e mois", Months(4), Months(5), None),
-    exam(7, "MED-1231", "Examen au cours du 6e mois", Months(5), Months(6), None),
-    exam(8, "MED-1232", "Examen au cours du 9e mois", Months(8), Months(9), Some(ChildVolet::Cs9)),
-    exam(9, "MED-1233", "Examen au cours du 12e mois", Months(11), Months(12), None),
-    exam(10, "MED-1234", "Examen au cours du 13e mois", Months(12), Months(13), None),
-    exam(11, "MED-1235", "Examen entre 16 et 18 mois", Months(16), Months(19), None),
-    exam(12, "MED-1236", "Examen au cours du 24e mois", Months(23), Months(24), Some(ChildVolet::Cs24)),
-    exam(13, "MED-1237", "Examen au cours de la 3e année", Years(2), Years(3), None),
-    exam(14, "MED-1238", "Examen au cours de la 4e année", Years(3), Years(4), None),
-    exam(15, "MED-1239", "Examen au cours de la 5e année", Years(4), Years(5), None),
-    exam(16, "MED-1240", "Examen au cours de la 6e année", Years(5), Years(6), None),
-    exam(17, "MED-1306", "Examen au cours de la 7e année", Years(6), Years(7), None),
-    exam(18, "MED-1241", "Examen entre 8 et 9 ans", Years(8), Years(10), None),
-    exam(19, "MED-1242", "Examen entre 11 et 13 ans", Years(11), Years(14), None),
-    exam(20, "MED-1243", "Examen entre 15 et 16 ans", Years(15), Years(17), None),
+    exam(
+        1,
+        "MED-1224",
+        "Examen dans les 8 jours qui suivent la naissance",
+        Days(0),
+        Days(9),
+        Some(ChildVolet::Cs8),
+    ),
+    exam(
+        2,
+        "MED-1225",
+        "Examen au cours de la 2e semaine",
+        Days(7),
+        Days(14),
+        None,
+    ),
+    exam(
+        3,
+        "MED-1227",
+        "Examen au cours du 2e mois",
+        Months(1),
+        Months(2),
+        None,
+    ),
+    exam(
+        4,
+        "MED-1228",
+        "Examen au cours du 3e mois",
+        Months(2),
+        Months(3),
+        None,
+    ),
+    exam(
+        5,
+        "MED-1229",
+        "Examen au cours du 4e mois",
+        Months(3),
+        Months(4),
+        None,
+    ),
+    exam(
+        6,
+        "MED-1230",
+        "Examen au cours du 5e mois",
+        Months(4),
+        Months(5),
+        None,
+    ),
+    exam(
+        7,
+        "MED-1231",
+        "Examen au cours du 6e mois",
+        Months(5),
+        Months(6),
+        None,
+    ),
+    exam(
+        8,
+        "MED-1232",
+        "Examen au cours du 9e mois",
+        Months(8),
+        Months(9),
+        Some(ChildVolet::Cs9),
+    ),
+    exam(
+        9,
+        "MED-1233",
+        "Examen au cours du 12e mois",
+        Months(11),
+        Months(12),
+        None,
+    ),
+    exam(
+        10,
+        "MED-1234",
+        "Examen au cours du 13e mois",
+        Months(12),
+        Months(13),
+        None,
+    ),
+    exam(
+        11,
+        "MED-1235",
+        "Examen entre 16 et 18 mois",
+        Months(16),
+        Months(19),
+        None,
+    ),
+    exam(
+        12,
+        "MED-1236",
+        "Examen au cours du 24e mois",
+        Months(23),
+        Months(24),
+        Some(ChildVolet::Cs24),
+    ),
+    exam(
+        13,
+        "MED-1237",
+        "Examen au cours de la 3e année",
+        Years(2),
+        Years(3),
+        None,
+    ),
+    exam(
+        14,
+        "MED-1238",
+        "Examen au cours de la 4e année",
+        Years(3),
+        Years(4),
+        None,
+    ),
+    exam(
+        15,
+        "MED-1239",
+        "Examen au cours de la 5e année",
+        Years(4),
+        Years(5),
+        None,
+    ),
+    exam(
+        16,
+        "MED-1240",
+        "Examen au cours de la 6e année",
+        Years(5),
+        Years(6),
+        None,
+    ),
+    exam(
+        17,
+        "MED-1306",
+        "Examen au cours de la 7e année",
+        Years(6),
+        Years(7),
+        None,
+    ),
+    exam(
+        18,
+        "MED-1241",
+        "Examen entre 8 et 9 ans",
+        Years(8),
+        Years(10),
+        None,
+    ),
+    exam(
+        19,
+        "MED-1242",
+        "Examen entre 11 et 13 ans",
+        Years(11),
+        Years(14),
+        None,
+    ),
+    exam(
+        20,
+        "MED-1243",
+        "Examen entre 15 et 16 ans",
+        Years(15),
+        Years(17),
+        None,
+    ),
 ];
 
 impl Examination {
@@ -170,7 +311,9 @@ pub struct ScheduledExam {
 /// `today`; `done` lists the codes the host has recorded.
 pub fn schedule(birth: Date, today: Date, done: &[&str]) -> Result<Vec<ScheduledExam>> {
     if today < birth {
-        return Err(Error::Calendar(format!("{today} is before the birth date {birth}")));
+        return Err(Error::Calendar(format!(
+            "{today} is before the birth date {birth}"
+        )));
     }
     CALENDAR_2025
         .iter()
@@ -223,7 +366,13 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), 20);
         assert!(!codes.contains(&RETIRED_2025));
-        assert_eq!(CALENDAR_2025.iter().filter(|e| e.certificate.is_some()).count(), 3);
+        assert_eq!(
+            CALENDAR_2025
+                .iter()
+                .filter(|e| e.certificate.is_some())
+                .count(),
+            3
+        );
         for (i, e) in CALENDAR_2025.iter().enumerate() {
             assert_eq!(usize::from(e.number), i + 1);
         }
@@ -231,9 +380,21 @@ mod tests {
 
     #[test]
     fn month_arithmetic_clamps() {
-        assert_eq!(add_months(date!(2024 - 01 - 31), 1), Some(date!(2024 - 02 - 29)));
-        assert_eq!(add_months(date!(2023 - 01 - 31), 1), Some(date!(2023 - 02 - 28)));
-        assert_eq!(add_months(date!(2024 - 11 - 15), 3), Some(date!(2025 - 02 - 15)));
-        assert_eq!(add_months(date!(2024 - 02 - 29), 12), Some(date!(2025 - 02 - 28)));
+        assert_eq!(
+            add_months(date!(2024 - 01 - 31), 1),
+            Some(date!(2024 - 02 - 29))
+        );
+        assert_eq!(
+            add_months(date!(2023 - 01 - 31), 1),
+            Some(date!(2023 - 02 - 28))
+        );
+        assert_eq!(
+            add_months(date!(2024 - 11 - 15), 3),
+            Some(date!(2025 - 02 - 15))
+        );
+        assert_eq!(
+            add_months(date!(2024 - 02 - 29), 12),
+            Some(date!(2025 - 02 - 28))
+        );
     }
 }

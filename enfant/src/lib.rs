@@ -63,6 +63,7 @@ pub mod error;
 pub mod exams;
 pub mod followup;
 pub mod measures;
+pub mod report;
 pub mod samples;
 pub mod vaccination_note;
 pub mod volet;

@@ -292,14 +292,14 @@ pub fn check_header(volet: ChildVolet, h: &Header) -> Result<()> {
             });
         }
         for p in &h.participants {
-            if let Some(f) = &p.function_code {
-                if f.code.as_deref() != Some("CORRE") {
-                    return Err(invalid(
-                        doc,
-                        "participant",
-                        "functionCode must be CORRE (doctor who will follow the child)",
-                    ));
-                }
+            if let Some(f) = &p.function_code
+                && f.code.as_deref() != Some("CORRE")
+            {
+                return Err(invalid(
+                    doc,
+                    "participant",
+                    "functionCode must be CORRE (doctor who will follow the child)",
+                ));
             }
         }
     }

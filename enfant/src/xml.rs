@@ -583,10 +583,10 @@ fn canonical(binding: &Binding, v: CodedValue) -> CodedValue {
         Binding::ValueSet(set) => set.code_in(v.code(), v.code_system()).unwrap_or(v),
         Binding::OneOf(bs) => {
             for b in bs.iter() {
-                if let Binding::ValueSet(set) = b {
-                    if let Ok(c) = set.code_in(v.code(), v.code_system()) {
-                        return c;
-                    }
+                if let Binding::ValueSet(set) = b
+                    && let Ok(c) = set.code_in(v.code(), v.code_system())
+                {
+                    return c;
                 }
             }
             v
