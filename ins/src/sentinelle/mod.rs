@@ -875,27 +875,28 @@ impl Sentinelle {
         match answer {
             Ok(ex) => {
                 let code = ex.response.outcome.code();
-                if let InsiOutcome::Found(identity) = ex.response.outcome
-                    && let (Some(ins), Ok(traits)) =
+                if let InsiOutcome::Found(identity) = ex.response.outcome {
+                    if let (Some(ins), Ok(traits)) =
                         (identity.ins(), index::returned_traits(&identity))
-                {
-                    let draft = CreationDraft {
-                        traits: traits.clone(),
-                        ins: Some(ins),
-                        method: CollectionMethod::CarteVitale,
-                        insi_answer: Some(PendingInsiAnswer::new(
-                            ex.called_at,
-                            (*identity).clone(),
-                            &traits,
-                            AnswerSource::Vitale,
-                        )),
-                    };
-                    let outcome = self.lookup(&traits, Some(&ins), draft)?;
-                    let outcome = self.attach_vitale_answer(outcome, &identity, started)?;
-                    return Ok(VitaleFindResult {
-                        outcome,
-                        insi: Ok(code),
-                    });
+                    {
+                        let draft = CreationDraft {
+                            traits: traits.clone(),
+                            ins: Some(ins),
+                            method: CollectionMethod::CarteVitale,
+                            insi_answer: Some(PendingInsiAnswer::new(
+                                ex.called_at,
+                                (*identity).clone(),
+                                &traits,
+                                AnswerSource::Vitale,
+                            )),
+                        };
+                        let outcome = self.lookup(&traits, Some(&ins), draft)?;
+                        let outcome = self.attach_vitale_answer(outcome, &identity, started)?;
+                        return Ok(VitaleFindResult {
+                            outcome,
+                            insi: Ok(code),
+                        });
+                    }
                 }
                 Ok(VitaleFindResult {
                     outcome: self.vitale_fallback(beneficiary)?,
@@ -1047,12 +1048,12 @@ impl Sentinelle {
             });
         }
         let now = self.now();
-        if let Some(last) = &record.last_insi_call
-            && now - last.at < self.inner.config.debounce
-        {
-            return BackgroundCheck::Debounced {
-                last_call_at: last.at,
-            };
+        if let Some(last) = &record.last_insi_call {
+            if now - last.at < self.inner.config.debounce {
+                return BackgroundCheck::Debounced {
+                    last_call_at: last.at,
+                };
+            }
         }
         let (tx, rx) = watch::channel(None);
         in_flight.insert(record.id.clone(), rx.clone());
@@ -1299,10 +1300,10 @@ impl Sentinelle {
             if let Some(n) = identity.traits().used_given_name() {
                 b = b.used_given_name(n.to_string());
             }
-            if returned.birth_place().is_none()
-                && let Some(p) = identity.traits().birth_place()
-            {
-                b = b.birth_place(p.to_string());
+            if returned.birth_place().is_none() {
+                if let Some(p) = identity.traits().birth_place() {
+                    b = b.birth_place(p.to_string());
+                }
             }
             let traits = b
                 .build()
