@@ -95,33 +95,12 @@ impl Error {
             Self::Connection(e) => e.explanation(),
             Self::Protocol(e) => e.explanation(),
             Self::Auth(e) => e.explanation(),
-            Self::Autoconfig(_) => {
-                "La configuration de la messagerie n'a pas pu être trouvée automatiquement pour \
-                 cette adresse. Saisissez les serveurs IMAP et SMTP fournis par votre opérateur \
-                 MSSanté."
-            }
+            Self::Autoconfig(e) => e.explanation(),
             Self::Message(e) => e.explanation(),
             Self::Delivery(e) => e.explanation(),
-            Self::Xdm(_) => {
-                "La pièce jointe IHE_XDM.zip est invalide ou dangereuse : elle n'a pas été \
-                 ouverte. Demandez à l'expéditeur de renvoyer les documents."
-            }
-            Self::Annuaire(_) => {
-                "L'Annuaire Santé n'a pas pu être interrogé. Réessayez plus tard ou saisissez \
-                 l'adresse MSSanté du correspondant."
-            }
-            Self::Reception(ReceptionError::Infected { .. }) => {
-                "Une pièce jointe contient un virus : elle a été mise en quarantaine et n'est \
-                 pas intégrée. Prévenez l'expéditeur."
-            }
-            Self::Reception(ReceptionError::ScanFailed { .. }) => {
-                "L'antivirus n'a pas pu analyser une pièce jointe : elle n'est pas intégrée. \
-                 Vérifiez l'antivirus puis relancez la réception."
-            }
-            Self::Reception(_) => {
-                "Le dossier patient n'a pas pu être consulté pour rattacher le message. \
-                 Réessayez ; si l'erreur persiste, contactez votre responsable informatique."
-            }
+            Self::Xdm(e) => e.explanation(),
+            Self::Annuaire(e) => e.explanation(),
+            Self::Reception(e) => e.explanation(),
             Self::Ssi(_) => {
                 "La configuration de sécurité (certificat, TLS) est invalide. Vérifiez la carte \
                  CPS ou le certificat installé, ou contactez votre responsable informatique."
@@ -524,6 +503,24 @@ pub enum AutoconfigError {
     },
 }
 
+impl AutoconfigError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } | Self::Dns { .. } | Self::Xml { .. } => {
+                "La configuration de la messagerie n'a pas pu être trouvée automatiquement pour \
+                 cette adresse. Saisissez les serveurs IMAP et SMTP fournis par votre opérateur \
+                 MSSanté."
+            }
+            Self::Plaintext { .. } => {
+                "La configuration trouvée pour cette adresse propose une connexion non chiffrée : \
+                 elle a été écartée par sécurité. Saisissez les serveurs sécurisés (TLS) fournis \
+                 par votre opérateur MSSanté."
+            }
+        }
+    }
+}
+
 /// A message that breaks an MSSanté convention (refused before sending), or
 /// an unreadable received message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -721,7 +718,10 @@ impl RefusalKind {
                 "L'opérateur a refusé le contenu du message (pièce jointe interdite ou \
                  détectée comme dangereuse). Vérifiez les pièces jointes."
             }
-            Self::Other => "L'opérateur MSSanté a refusé le message.",
+            Self::Other => {
+                "L'opérateur MSSanté a refusé le message. Le détail technique est joint ; \
+                 réessayez, puis contactez votre opérateur si le refus se répète."
+            }
         }
     }
 }
@@ -746,6 +746,18 @@ pub enum BounceReason {
     /// The sender is not allowed to write to this mailbox (X.7.1), e.g. the
     /// patient closed the exchange.
     NotAuthorized,
+    /// The domain of the address does not exist or receives no mail (X.1.2
+    /// bad destination system, X.4.4 unable to route): often a typo, or an
+    /// address outside the MSSanté trust space.
+    UnknownDomain,
+    /// The recipient's server could not be reached, or delivery took too
+    /// long (the other X.4.x: network or routing failure, X.4.7 expired).
+    Unreachable,
+    /// The receiving side refused the message for a security reason (the
+    /// other X.7.x: encryption, certificate or signature required).
+    SecurityRefused,
+    /// The receiving side refused the content (X.6.x: format or conversion).
+    ContentRefused,
     /// Another reason; see the status and diagnostic.
     Other,
 }
@@ -762,6 +774,10 @@ impl BounceReason {
             (Some("2"), Some("2")) => Self::MailboxFull,
             (Some("2"), Some("3")) | (Some("3"), Some("4")) => Self::MessageTooLarge,
             (Some("7"), Some("1")) => Self::NotAuthorized,
+            (Some("1"), Some("2")) | (Some("4"), Some("4")) => Self::UnknownDomain,
+            (Some("4"), Some(_)) => Self::Unreachable,
+            (Some("7"), Some(_)) => Self::SecurityRefused,
+            (Some("6"), Some(_)) => Self::ContentRefused,
             _ => Self::Other,
         }
     }
@@ -770,20 +786,55 @@ impl BounceReason {
     pub fn explanation(self) -> &'static str {
         match self {
             Self::UnknownMailbox => {
-                "Boîte aux lettres inconnue : pour un patient, l'INS ne correspond à aucun profil Mon espace santé actif."
+                "Message non distribué : la boîte aux lettres du destinataire n'existe pas. Pour \
+                 un patient, son INS ne correspond à aucun profil Mon espace santé actif ; pour \
+                 un professionnel, vérifiez son adresse dans l'Annuaire Santé."
             }
-            Self::InvalidAddress => "Adresse de messagerie invalide.",
+            Self::InvalidAddress => {
+                "Message non distribué : l'adresse du destinataire est mal formée. Corrigez-la \
+                 ou reprenez-la dans l'Annuaire Santé."
+            }
             Self::MailboxClosed => {
-                "Boîte aux lettres fermée : le patient a clôturé ou s'est opposé à Mon espace santé."
+                "Message non distribué : la boîte aux lettres du destinataire est fermée (pour \
+                 un patient : profil Mon espace santé clôturé ou opposition). Transmettez le \
+                 document par un autre moyen."
             }
-            Self::MailboxFull => "Boîte aux lettres pleine : réessayer plus tard.",
+            Self::MailboxFull => {
+                "Message non distribué : la boîte aux lettres du destinataire est pleine. \
+                 Renvoyez-le plus tard ou prévenez le destinataire."
+            }
             Self::MessageTooLarge => {
-                "Message trop volumineux (Mon espace santé accepte 25 Mo au total) : réduire les pièces jointes."
+                "Message non distribué car trop volumineux (Mon espace santé accepte 25 Mo au \
+                 total) : réduisez ou retirez des pièces jointes, puis renvoyez-le."
             }
             Self::NotAuthorized => {
-                "Envoi refusé : l'expéditeur n'est pas autorisé à écrire à cette boîte (échange clôturé ?)."
+                "Message non distribué : vous n'êtes pas autorisé à écrire à cette boîte aux \
+                 lettres (par exemple, échange clôturé par le patient ou boîte réservée)."
             }
-            Self::Other => "Message non distribué.",
+            Self::UnknownDomain => {
+                "Message non distribué : le domaine de l'adresse du destinataire n'existe pas \
+                 ou ne reçoit pas de messages MSSanté. Vérifiez l'adresse dans l'Annuaire \
+                 Santé."
+            }
+            Self::Unreachable => {
+                "Message non distribué : le serveur du destinataire est resté injoignable. \
+                 Renvoyez-le plus tard ; si le problème persiste, contactez le destinataire ou \
+                 votre opérateur."
+            }
+            Self::SecurityRefused => {
+                "Message non distribué : le serveur du destinataire l'a refusé pour une raison \
+                 de sécurité (chiffrement ou certificat exigé). Contactez votre opérateur \
+                 MSSanté."
+            }
+            Self::ContentRefused => {
+                "Message non distribué : le serveur du destinataire a refusé son contenu \
+                 (format de pièce jointe non accepté). Vérifiez les pièces jointes."
+            }
+            Self::Other => {
+                "Message non distribué : le serveur du destinataire l'a refusé. Le détail \
+                 technique est joint ; vérifiez l'adresse dans l'Annuaire Santé et renvoyez-le, \
+                 ou contactez votre opérateur MSSanté si le refus se répète."
+            }
         }
     }
 }
@@ -896,9 +947,7 @@ impl DeliveryError {
         match self {
             Self::Rejected { .. } => self
                 .refusal_kind()
-                .map_or("L'opérateur MSSanté a refusé le message.", |k| {
-                    k.explanation()
-                }),
+                .map_or(RefusalKind::Other.explanation(), |k| k.explanation()),
             Self::OutcomeUnknown { .. } => {
                 "La connexion a été coupée juste après l'envoi : le logiciel vérifiera auprès \
                  de l'opérateur si le message est parti avant de le renvoyer."
@@ -989,6 +1038,51 @@ pub enum XdmError {
     Pack(String),
 }
 
+impl XdmError {
+    /// A plain-French explanation for the user: the documents were not
+    /// opened, and why in words a secretary can repeat to the sender.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::UnsafePath { .. } | Self::Symlink(_) => {
+                "La pièce jointe IHE_XDM.zip contient des chemins de fichiers dangereux : elle a \
+                 été refusée par sécurité et n'a pas été ouverte. Prévenez l'expéditeur."
+            }
+            Self::Bomb { .. } | Self::TooManyEntries { .. } => {
+                "La pièce jointe IHE_XDM.zip est anormalement volumineuse une fois décompressée : \
+                 elle a été refusée par sécurité. Demandez à l'expéditeur de renvoyer les \
+                 documents."
+            }
+            Self::Encrypted(_) => {
+                "La pièce jointe IHE_XDM.zip est protégée par un mot de passe : elle ne peut pas \
+                 être intégrée. Demandez à l'expéditeur de la renvoyer sans mot de passe (la \
+                 messagerie MSSanté est déjà sécurisée)."
+            }
+            Self::IntegrityMismatch { .. } => {
+                "Un document de la pièce jointe IHE_XDM.zip ne correspond pas à sa description \
+                 (empreinte ou taille) : il a pu être altéré et n'a pas été intégré. Demandez à \
+                 l'expéditeur de le renvoyer."
+            }
+            Self::MissingMetadata
+            | Self::BadMetadata { .. }
+            | Self::MissingDocument { .. }
+            | Self::DuplicateEntry(_) => {
+                "La pièce jointe IHE_XDM.zip est incomplète ou mal construite (fichier \
+                 METADATA.XML absent ou incohérent) : les documents n'ont pas été intégrés. \
+                 Demandez à l'expéditeur de les renvoyer."
+            }
+            Self::Malformed(_) | Self::UnsupportedCompression { .. } => {
+                "La pièce jointe IHE_XDM.zip est illisible (archive endommagée ou format non \
+                 pris en charge) : elle n'a pas été ouverte. Demandez à l'expéditeur de renvoyer \
+                 les documents."
+            }
+            Self::Pack(_) => {
+                "Les documents n'ont pas pu être mis en forme pour l'envoi MSSanté (IHE_XDM.zip) : \
+                 vérifiez qu'au moins un document valide est joint."
+            }
+        }
+    }
+}
+
 /// An Annuaire Santé failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -1033,6 +1127,40 @@ pub enum AnnuaireError {
     Io(String),
 }
 
+impl AnnuaireError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Http {
+                status: 401 | 403, ..
+            } => {
+                "L'Annuaire Santé a refusé l'accès : la clé d'API (ESANTE-API-KEY) du logiciel \
+                 est absente ou invalide. Contactez votre éditeur ou votre responsable \
+                 informatique."
+            }
+            Self::Http { status: 429, .. } => {
+                "L'Annuaire Santé reçoit trop de demandes : réessayez dans quelques instants."
+            }
+            Self::Transport { .. } | Self::Http { .. } => {
+                "L'Annuaire Santé n'a pas pu être interrogé. Réessayez plus tard ou saisissez \
+                 l'adresse MSSanté du correspondant."
+            }
+            Self::InvalidResponse(_) | Self::ForeignLink(_) => {
+                "L'Annuaire Santé a renvoyé une réponse inattendue, qui a été écartée. Réessayez \
+                 plus tard ou saisissez l'adresse MSSanté du correspondant."
+            }
+            Self::TooManyPages(_) => {
+                "Trop de résultats dans l'Annuaire Santé : précisez la recherche (nom, prénom, \
+                 commune, RPPS)."
+            }
+            Self::Extraction { .. } | Self::Io(_) => {
+                "Le fichier d'extraction des adresses MSSanté est illisible ou incomplet : \
+                 téléchargez-le à nouveau depuis l'Annuaire Santé."
+            }
+        }
+    }
+}
+
 /// A received message that could not be processed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -1056,6 +1184,26 @@ pub enum ReceptionError {
     /// The patient index failed.
     #[error("patient lookup failed: {0}")]
     PatientIndex(String),
+}
+
+impl ReceptionError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Infected { .. } => {
+                "Une pièce jointe contient un virus : elle a été mise en quarantaine et n'est \
+                 pas intégrée. Prévenez l'expéditeur."
+            }
+            Self::ScanFailed { .. } => {
+                "L'antivirus n'a pas pu analyser une pièce jointe : elle n'est pas intégrée. \
+                 Vérifiez l'antivirus puis relancez la réception."
+            }
+            Self::PatientIndex(_) => {
+                "Le dossier patient n'a pas pu être consulté pour rattacher le message. \
+                 Réessayez ; si l'erreur persiste, contactez votre responsable informatique."
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1125,6 +1273,41 @@ mod tests {
     }
 
     #[test]
+    fn bounces_are_classified_and_explained() {
+        use BounceReason::*;
+        let mut seen = std::collections::HashSet::new();
+        for (status, reason) in [
+            ("5.1.1", UnknownMailbox),
+            ("5.1.6", UnknownMailbox),
+            ("5.1.3", InvalidAddress),
+            ("5.2.1", MailboxClosed),
+            ("4.2.2", MailboxFull),
+            ("5.3.4", MessageTooLarge),
+            ("5.7.1", NotAuthorized),
+            ("5.1.2", UnknownDomain),
+            ("5.4.4", UnknownDomain),
+            ("4.4.7", Unreachable),
+            ("5.4.1", Unreachable),
+            ("5.7.10", SecurityRefused),
+            ("5.6.1", ContentRefused),
+            ("5.0.0", Other),
+            ("not a status", Other),
+            ("", Other),
+        ] {
+            assert_eq!(BounceReason::from_status(status), reason, "{status}");
+            let x = reason.explanation();
+            assert!(x.starts_with("Message non distribué"), "{x}");
+            seen.insert(x);
+        }
+        assert_eq!(seen.len(), 11, "one explanation per reason");
+        // A refused recipient whose status names the domain says so.
+        assert_eq!(
+            RefusalKind::classify("RCPT TO <a@nulle-part.fr>", 550, Some("5.1.2")),
+            RefusalKind::Recipient(UnknownDomain)
+        );
+    }
+
+    #[test]
     fn every_error_has_a_french_explanation() {
         let io = || std::io::Error::other("x");
         let errors: Vec<Error> = vec![
@@ -1185,6 +1368,54 @@ mod tests {
             }
             .into(),
             XdmError::MissingMetadata.into(),
+            XdmError::UnsafePath {
+                name: "../x".into(),
+                reason: "parent",
+            }
+            .into(),
+            XdmError::Bomb {
+                reason: "ratio".into(),
+            }
+            .into(),
+            XdmError::Encrypted("DOC0001.XML".into()).into(),
+            XdmError::IntegrityMismatch {
+                path: "p".into(),
+                what: "hash",
+                expected: "a".into(),
+                actual: "b".into(),
+            }
+            .into(),
+            XdmError::Malformed("eof".into()).into(),
+            AnnuaireError::Http {
+                status: 401,
+                url: "u".into(),
+                body: String::new(),
+            }
+            .into(),
+            AnnuaireError::Http {
+                status: 503,
+                url: "u".into(),
+                body: String::new(),
+            }
+            .into(),
+            AnnuaireError::TooManyPages(10).into(),
+            AnnuaireError::Extraction {
+                line: 3,
+                reason: "r".into(),
+            }
+            .into(),
+            AutoconfigError::Plaintext {
+                service: "imap",
+                host: "h".into(),
+                port: 143,
+            }
+            .into(),
+            AutoconfigError::NotFound {
+                domain: "d".into(),
+                tried: vec![],
+            }
+            .into(),
+            ReceptionError::PatientIndex("down".into()).into(),
             ReceptionError::Infected {
                 attachment: "a".into(),
                 threat: "t".into(),
@@ -1203,6 +1434,15 @@ mod tests {
             seen.insert(x.to_owned());
         }
         assert!(seen.len() >= errors.len() - 2, "explanations are specific");
+        // Every explanation is French prose a user can act on, never the
+        // technical detail (which stays in Display, for the logs).
+        for e in &errors {
+            let x = e.explanation();
+            assert!(
+                x.chars().any(|c| "éèàêç".contains(c)) || x.contains(" : "),
+                "{x}"
+            );
+        }
         assert!(
             Error::SessionEnded
                 .explanation()

@@ -521,7 +521,7 @@ mod tests {
             ("4.2.2", BounceReason::MailboxFull),
             ("5.3.4", BounceReason::MessageTooLarge),
             ("5.7.1", BounceReason::NotAuthorized),
-            ("5.4.4", BounceReason::Other),
+            ("5.4.4", BounceReason::UnknownDomain),
             ("junk", BounceReason::Other),
         ] {
             assert_eq!(BounceReason::from_status(s), r, "{s}");
