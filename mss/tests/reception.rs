@@ -316,3 +316,108 @@ async fn patient_provenance_and_unsafe_archives() {
     );
     assert!(rec.documents.is_empty());
 }
+
+fn pack_message(docs: Vec<DocumentToPack>) -> (Vec<u8>, Vec<String>) {
+    let packed = pack(
+        docs,
+        &PackOptions {
+            source_id: Oid::parse("1.2.250.1.999.77.1").unwrap(),
+            content_type_code: XdsCode::new("04", "1.2.250.1.213.1.1.4.12", "Consultation"),
+            readme: ReadmeInfo {
+                sender: "x".into(),
+                contact: "x".into(),
+                software: "x".into(),
+            },
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        },
+    )
+    .unwrap();
+    let ids = packed
+        .documents
+        .iter()
+        .map(|d| d.facts.id.clone())
+        .collect();
+    let p = &packed.patient;
+    let patient = MessagePatient {
+        family_name: p.family_name.clone().unwrap(),
+        given_name: "CAMILLE".into(),
+        birth_date: p.birth_date.unwrap(),
+        file_number: None,
+        ins_qualified: true,
+        key: p.key(),
+    };
+    let raw = MessageBuilder::new("cardio@hopital.mssante.fr".parse().unwrap(), "DEV935997")
+        .to(Recipient::address("dr@test.mssante.fr".parse().unwrap()).unwrap())
+        .text("Bonjour")
+        .documents(packed.zip, packed.documents, patient)
+        .build(time::OffsetDateTime::now_utc())
+        .unwrap()
+        .bytes;
+    (raw, ids)
+}
+
+#[tokio::test]
+async fn replacement_and_withdrawal_of_a_held_document() {
+    use segur_mss::xdm::XdmAction;
+    let patient = samples::patient().build().unwrap();
+    let ids = OidSequence::new(Oid::parse("1.2.250.1.999.77").unwrap(), "DOC-W-");
+    let v1 = samples::consultation_header(patient, &samples::clock(), &ids)
+        .build_n1(NonXmlBody::pdf(samples::simple_pdf(&["version 1"])))
+        .unwrap();
+    let v2 =
+        segur_cda::versions::new_version(&v1, v1.body.clone(), &ids, &samples::clock()).unwrap();
+    let to_pack = |d: &segur_cda::Document, action| DocumentToPack {
+        cda: d.to_xml(),
+        entry: Default::default(),
+        pdf: None,
+        action,
+    };
+    let (_, v1_ids) = pack_message(vec![to_pack(&v1, None)]);
+    let held_v1 = HeldDocument {
+        unique_id: v1_ids[0].clone(),
+        set_id: None,
+        version: Some(1),
+        patient_local_id: LocalPatientId::new("P000001"),
+    };
+    let receiver = |held: Vec<HeldDocument>| {
+        Receiver::new(
+            Arc::new(EicarScanner::new()),
+            patients(true),
+            Arc::new(InMemoryDocuments(held)),
+        )
+    };
+
+    // The new version: action `C`, the held copy it replaces, the subject
+    // shown without the technical prefix.
+    let (raw, _) = pack_message(vec![to_pack(&v2, None)]);
+    let rec = receiver(vec![held_v1.clone()]).receive(&raw).await.unwrap();
+    assert!(
+        rec.subject
+            .starts_with("Annule et remplace CR de consultation"),
+        "{}",
+        rec.subject
+    );
+    let d = &rec.documents[0];
+    assert_eq!(d.action, XdmAction::Replace);
+    assert_eq!(
+        d.novelty,
+        Novelty::NewVersion {
+            replaces: Some(v1_ids[0].clone())
+        }
+    );
+
+    // The withdrawal of v1: never integrated as new, the held copy named.
+    let (raw, _) = pack_message(vec![to_pack(&v1, Some(XdmAction::Delete))]);
+    let rec = receiver(vec![held_v1]).receive(&raw).await.unwrap();
+    assert!(rec.subject.starts_with("Annulation "), "{}", rec.subject);
+    assert_eq!(rec.documents[0].action, XdmAction::Delete);
+    assert_eq!(
+        rec.documents[0].novelty,
+        Novelty::Withdrawn {
+            held: Some(v1_ids[0].clone())
+        }
+    );
+    // The withdrawal of a document never received: nothing to withdraw.
+    let rec = receiver(vec![]).receive(&raw).await.unwrap();
+    assert_eq!(rec.documents[0].novelty, Novelty::Withdrawn { held: None });
+}

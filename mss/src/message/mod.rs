@@ -196,7 +196,7 @@ pub fn xdm_subject(documents: &[DocumentFacts], patient: &MessagePatient) -> Str
     use crate::xdm::XdmAction;
     let replace = if documents.iter().any(|d| d.action == XdmAction::Replace) {
         "Annule et remplace "
-    } else if documents.iter().all(|d| d.action == XdmAction::Delete) {
+    } else if !documents.is_empty() && documents.iter().all(|d| d.action == XdmAction::Delete) {
         "Annulation "
     } else {
         ""
