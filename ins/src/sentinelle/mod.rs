@@ -300,19 +300,34 @@ pub enum VitaleLookup {
 pub struct VitaleFindResult {
     /// The local lookup.
     pub outcome: FindOutcome,
-    /// What INSi answered (code), or the error's explanation.
-    pub insi: Result<crate::insi::ResultCode, String>,
+    /// What INSi answered (code), or the error.
+    #[serde(serialize_with = "serialize_insi_result")]
+    pub insi: Result<crate::insi::ResultCode, InsiError>,
+}
+
+fn serialize_insi_result<S: serde::Serializer>(
+    r: &Result<crate::insi::ResultCode, InsiError>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(1))?;
+    match r {
+        Ok(code) => m.serialize_entry("code", code.code())?,
+        Err(e) => m.serialize_entry("error", &e.to_string())?,
+    }
+    m.end()
 }
 
 impl VitaleFindResult {
-    /// Plain-French explanation with the action to take.
-    pub fn explanation(&self) -> String {
+    /// Plain-French explanation with the action to take: the lookup's when
+    /// INSi found the beneficiary, else INSi's (what to do about the answer
+    /// or the error); the lookup's own explanation is in
+    /// [`FindOutcome::explanation`].
+    pub fn explanation(&self) -> &str {
         match &self.insi {
-            Ok(code) if *code == crate::insi::ResultCode::Found => {
-                self.outcome.explanation().to_owned()
-            }
-            Ok(code) => format!("{} {}", code.explanation(), self.outcome.explanation()),
-            Err(e) => format!("{e} {}", self.outcome.explanation()),
+            Ok(crate::insi::ResultCode::Found) => self.outcome.explanation(),
+            Ok(code) => code.explanation(),
+            Err(e) => e.explanation(),
         }
     }
 }
@@ -352,37 +367,44 @@ fn serialize_display<S: serde::Serializer>(e: &InsiError, s: S) -> Result<S::Ok,
 
 impl VerificationOutcome {
     /// Plain-French explanation with the action to take.
-    pub fn explanation(&self) -> String {
+    pub fn explanation(&self) -> &'static str {
         match self {
             Self::Conclusive { answer, ins } => {
-                let mut s = if answer.identity.ins().is_none() {
-                    "INSi a trouvé l'identité, mais son matricule est inexploitable (clé ou OID \
-                     incorrect) : la qualification est impossible, signalez-le à votre référent \
-                     en identitovigilance."
-                        .to_owned()
-                } else if answer.diff.is_match() {
-                    "INSi a trouvé l'identité et ses traits concordent avec le dossier. Contrôlez \
-                     une pièce d'identité à haut niveau de confiance puis qualifiez l'identité en \
-                     un clic."
-                        .to_owned()
-                } else {
-                    answer.diff.explanation()
-                };
-                if matches!(ins, Some(InsComparison::Different { .. })) {
-                    s.push_str(
-                        " Attention : l'INS renvoyé par INSi diffère de celui enregistré dans le \
-                         dossier.",
-                    );
+                let other_ins = matches!(ins, Some(InsComparison::Different { .. }));
+                match (
+                    answer.identity.ins().is_some(),
+                    answer.diff.is_match(),
+                    other_ins,
+                ) {
+                    (false, _, _) => {
+                        "INSi a trouvé l'identité, mais son matricule est inexploitable (clé ou \
+                         OID incorrect) : la qualification est impossible, signalez-le à votre \
+                         référent en identitovigilance."
+                    }
+                    (true, true, false) => {
+                        "INSi a trouvé l'identité et ses traits concordent avec le dossier. \
+                         Contrôlez une pièce d'identité à haut niveau de confiance puis qualifiez \
+                         l'identité en un clic."
+                    }
+                    (true, false, false) => {
+                        "INSi a trouvé l'identité mais des traits diffèrent du dossier. \
+                         Contrôlez-les sur une pièce d'identité à haut niveau de confiance ; \
+                         n'acceptez les traits INSi que s'ils correspondent à la pièce."
+                    }
+                    (true, _, true) => {
+                        "INSi a trouvé l'identité, mais son INS diffère de celui enregistré dans \
+                         le dossier (doublon ou erreur de dossier possible). Vérifiez l'identité \
+                         sur une pièce d'identité et signalez-le à votre référent en \
+                         identitovigilance avant toute qualification."
+                    }
                 }
-                s
             }
-            Self::NotFound => crate::insi::ResultCode::NotFound.explanation().to_owned(),
-            Self::Several => crate::insi::ResultCode::Several.explanation().to_owned(),
-            Self::Failed { error } => error.explanation().to_owned(),
+            Self::NotFound => crate::insi::ResultCode::NotFound.explanation(),
+            Self::Several => crate::insi::ResultCode::Several.explanation(),
+            Self::Failed { error } => error.explanation(),
             Self::Abandoned { .. } => {
                 "La vérification INSi n'a pas pu aboutir (dossier modifié ou base indisponible). \
                  Elle sera relancée à la prochaine ouverture du dossier."
-                    .to_owned()
             }
         }
     }
@@ -465,6 +487,27 @@ pub enum BackgroundCheck {
 }
 
 impl BackgroundCheck {
+    /// Plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Started(_) | Self::Joined(_) => {
+                "Vérification de l'identité auprès du téléservice INSi en cours ; vous pouvez \
+                 continuer à travailler, le résultat s'affichera dès qu'il sera disponible."
+            }
+            Self::Debounced { .. } => {
+                "Le téléservice INSi a été interrogé il y a peu pour ce dossier ; le dernier \
+                 résultat est affiché."
+            }
+            Self::NotNeeded => {
+                "L'identité est qualifiée : aucune vérification INSi n'est nécessaire."
+            }
+            Self::NotAllowed(_) => {
+                "L'identité est marquée douteuse ou fictive : le téléservice INSi n'est pas \
+                 interrogé. Levez le doute avec une pièce d'identité."
+            }
+        }
+    }
+
     /// The ticket, when a check runs.
     pub fn ticket(&self) -> Option<&VerificationTicket> {
         match self {
@@ -905,7 +948,7 @@ impl Sentinelle {
             }
             Err(e) => Ok(VitaleFindResult {
                 outcome: self.vitale_fallback(beneficiary)?,
-                insi: Err(e.explanation().to_owned()),
+                insi: Err(e),
             }),
         }
     }
