@@ -238,7 +238,7 @@ fn b64_value(c: u8) -> Option<u8> {
 
 /// Checks base64 text (XML whitespace allowed anywhere) and returns the decoded
 /// length, or the offset and reason of the first problem.
-fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
+pub(crate) fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
     let mut count = 0usize;
     let mut padding = 0usize;
     let mut last_sig = 0usize;

@@ -525,7 +525,24 @@ impl HeaderBuilder {
         &self.h
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    /// The header being built, for volet builders that set their fixed
+    /// parts (document code, service event code…) before building.
+    pub fn header_mut(&mut self) -> &mut Header {
+        &mut self.h
+    }
+
+    /// A builder from an existing header (e.g. a parsed document written
+    /// again); the templateIds are set by `build_n1` / `build_n3`.
+    pub fn from_header(h: Header) -> Self {
+        Self {
+            h,
+            effective_time: None,
+        }
+    }
+
+    /// Checks the required parts of the header (what `build_n1` and
+    /// `build_n3` check first), e.g. before producing a PDF from it.
+    pub fn check(&self) -> Result<(), BuildError> {
         let h = &self.h;
         if h.id.is_none() {
             return Err(BuildError::Missing("document id"));

@@ -19,6 +19,9 @@ pub enum Error {
     /// XDS metadata could not be derived or read.
     #[error(transparent)]
     Xds(#[from] XdsError),
+    /// An N3 (structured) section, entry or volet could not be built or read.
+    #[error(transparent)]
+    N3(#[from] N3Error),
     /// Writing failed (only with a failing `io::Write` sink).
     #[error("writing the document failed: {0}")]
     Io(#[from] std::io::Error),
@@ -151,4 +154,87 @@ pub enum XdsError {
     /// The ebRIM XML is malformed or lacks a required part.
     #[error("ebRIM metadata: {0}")]
     Ebrim(String),
+}
+
+/// An N3 (structured body) section, entry, coded value or volet could not be
+/// built or read (module [`crate::n3`] and [`crate::volets`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum N3Error {
+    /// A code is not in the value set its element is bound to.
+    #[error(
+        "code {code:?} (code system {code_system}) is not in value set {value_set} ({oid}) at {context}"
+    )]
+    UnknownCode {
+        /// The value set (or terminology) name.
+        value_set: String,
+        /// Its OID.
+        oid: String,
+        /// The code.
+        code: String,
+        /// The code system given.
+        code_system: String,
+        /// Which element.
+        context: String,
+    },
+    /// A code is malformed for its terminology (format or check digit).
+    #[error("{terminology} code {code:?} is invalid: {reason} at {context}")]
+    InvalidCode {
+        /// The terminology (LOINC, CIS, CIM-10…).
+        terminology: &'static str,
+        /// The code.
+        code: String,
+        /// Why.
+        reason: String,
+        /// Which element.
+        context: String,
+    },
+    /// A UCUM unit or a quantity is malformed.
+    #[error("invalid quantity {value:?}: {reason}")]
+    InvalidQuantity {
+        /// The value or unit as given.
+        value: String,
+        /// Why.
+        reason: String,
+    },
+    /// A required piece of content is missing.
+    #[error("missing {what} in {context}")]
+    Missing {
+        /// What is missing.
+        what: &'static str,
+        /// Where (section or entry).
+        context: String,
+    },
+    /// A value is not acceptable for the volet or the entry.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A rule of the volet (its schematron) would be broken.
+    #[error("volet rule {rule}: {message}")]
+    Volet {
+        /// The volet rule (e.g. `EP-MED-DM/patient-telecom`).
+        rule: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A parsed entry or section does not match the typed model.
+    #[error("cannot read {what} at {path}: {reason}")]
+    Read {
+        /// Which model (e.g. `FR-Traitement-prescrit`).
+        what: &'static str,
+        /// Where (XPath-like).
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The header could not be built.
+    #[error(transparent)]
+    Header(#[from] BuildError),
+    /// The host's patient-file implementation failed.
+    #[error("the patient file failed: {0}")]
+    Host(String),
 }

@@ -22,7 +22,13 @@
 //!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
 //! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
 //!   and their ebRIM XML (shared by segur-dmp and segur-mss);
-//! - [`vocab`]: every templateId, code system and code in one place.
+//! - [`vocab`]: every templateId, code system and code in one place;
+//! - [`n3`]: the structured-body framework — typed CI-SIS / IHE PCC sections
+//!   and entries, narratives generated from the entries, coded values
+//!   checked against the JDV value sets;
+//! - [`volets`]: the Volet de Synthèse Médicale 2023.01, the e-prescription
+//!   of health products eP-MED-DM 2024.01 (each with its N1 twin as a
+//!   [`versions::DocumentPair`]) and the N1 prescriptions (PRESC-BIO…).
 //!
 //! # Design
 //! The model is *lenient*: a parsed document keeps what it says, strings as
@@ -47,8 +53,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A structured (N3) document, e.g. a medical summary:
+//! ```
+//! use segur_cda::volets::samples::{self, Richness};
+//! use segur_cda::volets::vsm;
+//!
+//! let pair = samples::vsm_pair(Richness::Typical)?;
+//! assert!(vsm::check(pair.n3()).is_empty());
+//! let summary = vsm::MedicalSummary::from_document(pair.n3())?;
+//! assert_eq!(summary.active_problems.len(), 2);
+//! assert_eq!(pair.n1().level(), segur_cda::Level::N1);
+//! # Ok::<(), segur_cda::N3Error>(())
+//! ```
+//!
 //! # Extending N3 (volet crates)
-//! A structured body is a list of [`body::Section`]s; entries are written by
+//! The typed models of [`n3`] cover the CI-SIS content modules; underneath,
+//! a structured body is a list of [`body::Section`]s; entries are written by
 //! any [`body::WriteXml`] value or a closure, inside the document's default
 //! HL7 namespace. TemplateIds and codes of a volet belong in the volet crate,
 //! next to its builders, in the style of [`vocab`].
@@ -118,6 +138,7 @@ pub mod datatypes;
 pub mod document;
 pub mod error;
 pub mod header;
+pub mod n3;
 pub mod parse;
 #[cfg(feature = "pdf")]
 pub mod pdf;
@@ -128,10 +149,11 @@ pub mod test_output;
 pub mod validate;
 pub mod versions;
 pub mod vocab;
+pub mod volets;
 pub mod write;
 pub mod xds;
 
 pub use body::{Body, Level, NonXmlBody, StructuredBody};
 pub use document::Document;
-pub use error::{BuildError, Error, ParseError, ParseErrorKind, XdsError};
+pub use error::{BuildError, Error, N3Error, ParseError, ParseErrorKind, XdsError};
 pub use header::Header;

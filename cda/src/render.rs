@@ -81,8 +81,9 @@ pub fn render_html(doc: &Document, options: &RenderOptions) -> String {
     header_summary(&mut o, h);
     match &doc.body {
         Body::Structured(b) => {
+            let media = collect_media(b);
             for s in &b.sections {
-                section(&mut o, s, 2);
+                section(&mut o, s, 2, &media);
             }
         }
         Body::NonXml(b) => {
@@ -285,7 +286,7 @@ fn header_summary(o: &mut String, h: &Header) {
     o.push_str("</table>\n");
 }
 
-fn section(o: &mut String, s: &Section, level: u8) {
+fn section(o: &mut String, s: &Section, level: u8, media: &Media) {
     let lvl = level.min(6);
     let title = s
         .title
@@ -293,10 +294,10 @@ fn section(o: &mut String, s: &Section, level: u8) {
         .unwrap_or_else(|| code_label(s.code.as_ref()));
     let _ = writeln!(o, "<section><h{lvl}>{}</h{lvl}>", escape_html(&title));
     if let Some(t) = &s.text {
-        narrative(o, t);
+        narrative(o, t, media);
     }
     for c in &s.sections {
-        section(o, c, level + 1);
+        section(o, c, level + 1, media);
     }
     o.push_str("</section>\n");
 }
@@ -305,11 +306,11 @@ fn section(o: &mut String, s: &Section, level: u8) {
 /// lay out sections themselves).
 pub fn narrative_html(text: &XmlFragment) -> String {
     let mut o = String::new();
-    narrative(&mut o, text);
+    narrative(&mut o, text, &Media::new());
     o
 }
 
-fn narrative(o: &mut String, t: &XmlFragment) {
+fn narrative(o: &mut String, t: &XmlFragment, media: &Media) {
     let wrapped = format!(
         "<w xmlns=\"{NS_HL7}\" xmlns:xsi=\"{}\">{}</w>",
         crate::vocab::NS_XSI,
@@ -323,14 +324,14 @@ fn narrative(o: &mut String, t: &XmlFragment) {
     while let Ok(ev) = r.read_event() {
         match ev {
             Event::Start(e) => {
-                let (tag, extra) = open_tag(o, &e);
+                let (tag, extra) = open_tag(o, &e, media);
                 if !tag.is_empty() {
                     let _ = write!(o, "<{tag}{extra}>");
                 }
                 stack.push(tag);
             }
             Event::Empty(e) => {
-                let (tag, extra) = open_tag(o, &e);
+                let (tag, extra) = open_tag(o, &e, media);
                 if !tag.is_empty() {
                     let _ = write!(o, "<{tag}{extra}>");
                     if tag != "br" {
@@ -383,7 +384,11 @@ fn narrative(o: &mut String, t: &XmlFragment) {
 }
 
 /// Maps a narrative element to an HTML tag and its (escaped) attributes.
-fn open_tag(o: &mut String, e: &quick_xml::events::BytesStart<'_>) -> (&'static str, String) {
+fn open_tag(
+    o: &mut String,
+    e: &quick_xml::events::BytesStart<'_>,
+    media: &Media,
+) -> (&'static str, String) {
     let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
     let attr = |name: &str| -> Option<String> {
         e.attributes()
@@ -443,13 +448,99 @@ fn open_tag(o: &mut String, e: &quick_xml::events::BytesStart<'_>) -> (&'static 
         },
         "renderMultiMedia" => {
             let refd = attr("referencedObject").unwrap_or_default();
-            let _ = write!(
-                o,
-                "<span class=\"muted\">[média {}]</span>",
-                escape_html(&refd)
-            );
+            // The first referenced observationMedia that is an image is shown
+            // inline; anything else stays a labelled placeholder.
+            let image = refd.split_whitespace().find_map(|id| {
+                media
+                    .get(id)
+                    .filter(|(mt, _)| IMAGE_TYPES.contains(&mt.as_str()))
+            });
+            match image {
+                Some((mt, data)) => {
+                    let _ = write!(
+                        o,
+                        "<img alt=\"{}\" src=\"data:{};base64,{}\">",
+                        escape_html(&refd),
+                        escape_html(mt),
+                        escape_html(data)
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        o,
+                        "<span class=\"muted\">[média {}]</span>",
+                        escape_html(&refd)
+                    );
+                }
+            }
             ("span", String::new())
         }
         _ => ("span", String::new()),
+    }
+}
+
+/// Media types shown inline.
+const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif"];
+
+/// `observationMedia` of the entries: `ID` → (media type, base64 without whitespace).
+type Media = std::collections::BTreeMap<String, (String, String)>;
+
+fn collect_media(body: &crate::body::StructuredBody) -> Media {
+    let mut out = Media::new();
+    for s in body.all_sections() {
+        for e in &s.entries {
+            if let Some(x) = e.as_xml() {
+                scan_media(x.as_str(), &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Finds `observationMedia[@ID]/value[@representation='B64']` in an entry
+/// (namespace prefixes ignored: entries kept from a document may use
+/// prefixes bound outside the fragment).
+fn scan_media(xml: &str, out: &mut Media) {
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut current_id: Option<String> = None;
+    let mut value: Option<(String, String)> = None;
+    while let Ok(ev) = r.read_event() {
+        match ev {
+            Event::Start(e) | Event::Empty(e) => {
+                let local = e.local_name();
+                let get = |n: &str| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.local_name().as_ref() == n.as_bytes())
+                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+                };
+                if local.as_ref() == b"observationMedia" {
+                    current_id = get("ID");
+                } else if local.as_ref() == b"value"
+                    && current_id.is_some()
+                    && get("representation").as_deref() == Some("B64")
+                {
+                    value = Some((get("mediaType").unwrap_or_default(), String::new()));
+                }
+            }
+            Event::Text(t) => {
+                if let (Some((_, data)), Ok(s)) = (value.as_mut(), t.decode()) {
+                    data.extend(s.chars().filter(|c| !c.is_ascii_whitespace()));
+                }
+            }
+            Event::End(e) => {
+                if e.local_name().as_ref() == b"value" {
+                    if let (Some(id), Some((mt, data))) = (current_id.clone(), value.take()) {
+                        if crate::body::check_base64(data.as_bytes()).is_ok() {
+                            out.insert(id, (mt, data));
+                        }
+                    }
+                } else if e.local_name().as_ref() == b"observationMedia" {
+                    current_id = None;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
     }
 }

@@ -857,6 +857,17 @@ fn header_rules(v: &mut V, h: &Header) {
         v.role(aa, &al);
     }
 
+    // Informants: data types and names.
+    for (i, inf) in h.informants.iter().enumerate() {
+        let base = idx(ROOT, "informant", i, h.informants.len());
+        if let Some(a) = &inf.assigned_entity {
+            v.role(a, &format!("{base}/assignedEntity"));
+        }
+        if let Some(r) = &inf.related_entity {
+            v.role(r, &format!("{base}/relatedEntity"));
+        }
+    }
+
     // CUS.
     match &h.custodian {
         Some(c) => {

@@ -311,6 +311,24 @@ pub const DOCUMENT_TYPES: &[DocumentType] = &[
         CLASS_PRESCRIPTION,
     ),
     doc_type(
+        "PRESC-PEDI",
+        code_system::TRE_A05,
+        "Prescription d'actes de pédicurie",
+        CLASS_PRESCRIPTION,
+    ),
+    doc_type(
+        "PRESC-ORTHOPHO",
+        code_system::TRE_A05,
+        "Prescription d'actes d'orthophonie",
+        CLASS_PRESCRIPTION,
+    ),
+    doc_type(
+        "PRESC-ORTHOPTIE",
+        code_system::TRE_A05,
+        "Prescription d'actes d'orthoptie",
+        CLASS_PRESCRIPTION,
+    ),
+    doc_type(
         "CERT_DECL",
         code_system::TRE_A05,
         "Certificat, déclaration",

@@ -655,6 +655,15 @@ fn write_role<W: io::Write>(
     })
 }
 
+/// Writes a role as `assignedEntity` (performers of N3 entries, e.g. the
+/// vaccinator of an immunization).
+pub(crate) fn write_assigned_entity<W: io::Write>(
+    w: &mut CdaWriter<W>,
+    r: &RoleEntity,
+) -> io::Result<()> {
+    write_role(w, "assignedEntity", r, Role::Assigned)
+}
+
 fn write_organization<W: io::Write>(
     w: &mut CdaWriter<W>,
     name: &str,

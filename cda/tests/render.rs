@@ -128,3 +128,37 @@ fn stylesheet_helper() {
             .contains("href=\"other.xsl\"")
     );
 }
+
+#[test]
+fn render_multimedia_shows_referenced_images_only() {
+    use segur_cda::body::Entry;
+    let mut doc = samples::n1_document().unwrap();
+    let entry = |id: &str, mt: &str| {
+        Entry::Xml(
+            XmlFragment::parse(format!(
+                "<entry><observationMedia classCode=\"OBS\" moodCode=\"EVN\" ID=\"{id}\"><value mediaType=\"{mt}\" representation=\"B64\">iVBO\nRw0K</value></observationMedia></entry>"
+            ))
+            .unwrap(),
+        )
+    };
+    doc.body = Body::Structured(StructuredBody {
+        sections: vec![Section {
+            title: Some("Images".into()),
+            text: Some(
+                XmlFragment::parse(
+                    "<renderMultiMedia referencedObject=\"img1\"/><renderMultiMedia referencedObject=\"doc1\"/><renderMultiMedia referencedObject=\"missing\"/>",
+                )
+                .unwrap(),
+            ),
+            entries: vec![entry("img1", "image/png"), entry("doc1", "application/pdf")],
+            ..Section::default()
+        }],
+    });
+    let html = render_html(&doc, &RenderOptions::default());
+    assert!(
+        html.contains("<img alt=\"img1\" src=\"data:image/png;base64,iVBORw0K\">"),
+        "{html}"
+    );
+    assert!(html.contains("[média doc1]"));
+    assert!(html.contains("[média missing]"));
+}

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use segur_cda::render::{RenderOptions, render_html};
 use segur_cda::validate::Severity;
+use segur_cda::volets::{self, n1_prescription::N1PrescriptionKind, samples::Richness};
 use segur_cda::{Document, Level};
 use serde_json::json;
 
@@ -44,13 +45,85 @@ enum CdaAction {
         /// Output XML file.
         #[arg(short, long)]
         output: PathBuf,
+        /// How much content (VSM and e-prescription).
+        #[arg(long, value_enum, default_value = "maximal")]
+        content: SampleContent,
+        /// Also write the N1 twin (VSM and e-prescription) to this file.
+        #[arg(long)]
+        n1: Option<PathBuf>,
     },
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum SampleKind {
     /// An N1 consultation report with a PDF body.
     N1,
+    /// A Volet de Synthèse Médicale 2023.01 (N3).
+    Vsm,
+    /// A prescription of health products, eP-MED-DM 2024.01 (N3).
+    Eprescription,
+    /// An N1 prescription of biology acts (PRESC-BIO).
+    PrescBio,
+    /// An N1 prescription of physiotherapy (PRESC-KINE).
+    PrescKine,
+    /// An N1 prescription of nursing acts (PRESC-INF).
+    PrescInf,
+    /// An N1 prescription of podiatry (PRESC-PEDI).
+    PrescPedi,
+    /// An N1 prescription of speech therapy (PRESC-ORTHOPHO).
+    PrescOrthopho,
+    /// An N1 prescription of orthoptics (PRESC-ORTHOPTIE).
+    PrescOrthoptie,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SampleContent {
+    /// The least the volet accepts.
+    Minimal,
+    /// What a practice usually writes.
+    Typical,
+    /// Every section and option.
+    Maximal,
+}
+
+impl SampleContent {
+    fn richness(self) -> Richness {
+        match self {
+            Self::Minimal => Richness::Minimal,
+            Self::Typical => Richness::Typical,
+            Self::Maximal => Richness::Maximal,
+        }
+    }
+}
+
+/// The sample document and, for N3 volets, its N1 twin.
+fn sample(
+    kind: SampleKind,
+    content: SampleContent,
+) -> Result<(Document, Option<Document>), CliError> {
+    let failed = |e: segur_cda::N3Error| CliError::Failed(e.into());
+    let r = content.richness();
+    let n1 = |k: N1PrescriptionKind| volets::samples::n1_prescription_document(k).map_err(failed);
+    Ok(match kind {
+        SampleKind::N1 => (
+            segur_cda::samples::n1_document().map_err(|e| CliError::Failed(e.into()))?,
+            None,
+        ),
+        SampleKind::Vsm => {
+            let p = volets::samples::vsm_pair(r).map_err(failed)?;
+            (p.n3().clone(), Some(p.n1().clone()))
+        }
+        SampleKind::Eprescription => {
+            let p = volets::samples::eprescription_pair(r).map_err(failed)?;
+            (p.n3().clone(), Some(p.n1().clone()))
+        }
+        SampleKind::PrescBio => (n1(N1PrescriptionKind::Biology)?, None),
+        SampleKind::PrescKine => (n1(N1PrescriptionKind::Physiotherapy)?, None),
+        SampleKind::PrescInf => (n1(N1PrescriptionKind::Nursing)?, None),
+        SampleKind::PrescPedi => (n1(N1PrescriptionKind::Podiatry)?, None),
+        SampleKind::PrescOrthopho => (n1(N1PrescriptionKind::SpeechTherapy)?, None),
+        SampleKind::PrescOrthoptie => (n1(N1PrescriptionKind::Orthoptics)?, None),
+    })
 }
 
 /// Runs `segur cda …`.
@@ -70,16 +143,40 @@ pub fn run(cmd: &CdaCommand, json: bool) -> Result<(), CliError> {
             )
         }
         CdaAction::Sample {
-            kind: SampleKind::N1,
+            kind,
             output,
+            content,
+            n1,
         } => {
-            let doc = segur_cda::samples::n1_document().map_err(|e| CliError::Failed(e.into()))?;
-            std::fs::write(output, doc.to_xml())
-                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))?;
+            let (doc, twin) = sample(*kind, *content)?;
+            if n1.is_some() && twin.is_none() {
+                return Err(CliError::usage(
+                    "--n1 applies to the N3 samples (vsm, eprescription)",
+                ));
+            }
+            let write = |path: &Path, d: &Document| {
+                std::fs::write(path, d.to_xml())
+                    .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))
+            };
+            write(output, &doc)?;
+            let twin_path = match (n1, &twin) {
+                (Some(path), Some(t)) => {
+                    write(path, t)?;
+                    Some(path.display().to_string())
+                }
+                _ => None,
+            };
+            let level = doc.level();
             output::print(
                 json,
-                &json!({"written": output.display().to_string()}),
-                || format!("wrote sample N1 document to {}", output.display()),
+                &json!({"written": output.display().to_string(), "level": level.to_string(), "n1": twin_path}),
+                || match &twin_path {
+                    Some(t) => format!(
+                        "wrote sample {level} document to {} and its N1 twin to {t}",
+                        output.display()
+                    ),
+                    None => format!("wrote sample {level} document to {}", output.display()),
+                },
             )
         }
     }

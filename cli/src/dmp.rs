@@ -8,6 +8,9 @@ use segur_dmp::vihf::{AuthenticationMode, LpsInfo, Role, Vihf, VihfActor};
 
 use crate::output::{self, CliError};
 
+mod service;
+pub(crate) use service::{GetArgs, SearchArgs, SendArgs, SimArgs, StatusArgs};
+
 /// DMP subcommands.
 #[derive(Debug, Args)]
 pub struct DmpCommand {
@@ -19,10 +22,20 @@ pub struct DmpCommand {
 enum DmpSub {
     /// Build and sign a VIHF (SAML 2.0) assertion.
     Vihf(VihfArgs),
+    /// Start the DMP simulator on loopback, print its URL, serve until killed.
+    Sim(SimArgs),
+    /// TD0.2: does the patient have a DMP, and is the user authorised.
+    Status(StatusArgs),
+    /// TD2.1/2.2: send one CDA document, or both forms of an N1/N3 pair.
+    Send(SendArgs),
+    /// TD3.1: search the patient's DMP (type, dates, status, author, format).
+    Search(SearchArgs),
+    /// TD3.2: retrieve a document (antivirus scan and access trace first).
+    Get(GetArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Mode {
+pub(crate) enum Mode {
     Directe,
     Indirecte,
     IndirecteRenforcee,
@@ -64,7 +77,19 @@ struct VihfArgs {
 pub fn run(cmd: &DmpCommand, json: bool) -> Result<(), CliError> {
     match &cmd.command {
         DmpSub::Vihf(args) => vihf(args, json),
+        DmpSub::Sim(args) => service::sim(args, json),
+        DmpSub::Status(args) => service::status(args, json),
+        DmpSub::Send(args) => service::send(args, json),
+        DmpSub::Search(args) => service::search(args, json),
+        DmpSub::Get(args) => service::get(args, json),
     }
+}
+
+pub(crate) fn password(given: Option<&String>) -> String {
+    given
+        .cloned()
+        .or_else(|| std::env::var("SEGUR_P12_PASSWORD").ok())
+        .unwrap_or_default()
 }
 
 fn sample_vihf(mode: AuthenticationMode, version: &str) -> Result<Vihf, CliError> {

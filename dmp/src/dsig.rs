@@ -132,7 +132,12 @@ impl XmlSigner {
         }
     }
 
-    fn sign_bytes(&self, data: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    /// The certificate chain, DER, signer first.
+    pub(crate) fn chain_der(&self) -> &[Vec<u8>] {
+        &self.chain
+    }
+
+    pub(crate) fn sign_bytes(&self, data: &[u8]) -> Result<Vec<u8>, SignatureError> {
         let rng = ring::rand::SystemRandom::new();
         match &self.key {
             KeyKind::Rsa(k) => {
@@ -229,8 +234,6 @@ pub(crate) fn sign_enveloped(
 pub(crate) struct VerifiedSignature {
     /// Certificates from `KeyInfo/X509Data`, DER, signer first.
     pub chain: Vec<Vec<u8>>,
-    /// The `SignatureMethod` URI.
-    pub algorithm: String,
 }
 
 fn malformed(reason: impl Into<String>) -> SignatureError {
@@ -278,16 +281,7 @@ pub(crate) fn verify_enveloped(
             c14n.get_attr("Algorithm").unwrap_or_default().to_owned(),
         ));
     }
-    let method = si
-        .first(DS_NS, "SignatureMethod")
-        .and_then(|m| m.get_attr("Algorithm"))
-        .ok_or_else(|| malformed("no SignatureMethod"))?;
-    let verify_alg: &dyn signature::VerificationAlgorithm = match method {
-        RSA_SHA256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        ECDSA_SHA256 => &signature::ECDSA_P256_SHA256_FIXED,
-        ECDSA_SHA384 => &signature::ECDSA_P384_SHA384_FIXED,
-        other => return Err(SignatureError::UnsupportedAlgorithm(other.to_owned())),
-    };
+    let (verify_alg, _) = signature_method(si)?;
     let mut refs = si.all(DS_NS, "Reference");
     let reference = refs.next().ok_or_else(|| malformed("no Reference"))?;
     if refs.next().is_some() {
@@ -337,6 +331,42 @@ pub(crate) fn verify_enveloped(
     if actual.as_ref() != expected.as_slice() {
         return Err(SignatureError::DigestMismatch);
     }
+    let mut si_scope = inherited.clone();
+    for (p, u) in &el.decls {
+        si_scope.insert(p.clone(), u.clone());
+    }
+    let chain = verify_signature_value(sig, si, &si_scope, verify_alg, &prefix_list_of(c14n))?;
+    Ok(VerifiedSignature { chain })
+}
+
+/// The `SignatureMethod` verification algorithm of `SignedInfo` (profile:
+/// RSA-SHA256, ECDSA-SHA256/384) and its URI.
+pub(crate) fn signature_method(
+    si: &Element,
+) -> Result<(&'static dyn signature::VerificationAlgorithm, String), SignatureError> {
+    let method = si
+        .first(DS_NS, "SignatureMethod")
+        .and_then(|m| m.get_attr("Algorithm"))
+        .ok_or_else(|| malformed("no SignatureMethod"))?;
+    let alg: &'static dyn signature::VerificationAlgorithm = match method {
+        RSA_SHA256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+        ECDSA_SHA256 => &signature::ECDSA_P256_SHA256_FIXED,
+        ECDSA_SHA384 => &signature::ECDSA_P384_SHA384_FIXED,
+        other => return Err(SignatureError::UnsupportedAlgorithm(other.to_owned())),
+    };
+    Ok((alg, method.to_owned()))
+}
+
+/// Checks `SignatureValue` of `sig` over the exclusive c14n of `si` (whose
+/// ancestors' bindings are `scope` without `sig`'s own declarations) with
+/// the key of the first `KeyInfo/X509Data` certificate; returns the chain.
+pub(crate) fn verify_signature_value(
+    sig: &Element,
+    si: &Element,
+    scope: &Scope,
+    alg: &'static dyn signature::VerificationAlgorithm,
+    si_inclusive: &[String],
+) -> Result<Vec<Vec<u8>>, SignatureError> {
     let chain: Vec<Vec<u8>> = sig
         .first(DS_NS, "KeyInfo")
         .and_then(|k| k.first(DS_NS, "X509Data"))
@@ -353,20 +383,23 @@ pub(crate) fn verify_enveloped(
         sig.first(DS_NS, "SignatureValue")
             .ok_or_else(|| malformed("no SignatureValue"))?,
     )?;
-    let mut si_scope = inherited.clone();
-    for (p, u) in &el.decls {
-        si_scope.insert(p.clone(), u.clone());
-    }
+    let mut si_scope = scope.clone();
     for (p, u) in &sig.decls {
         si_scope.insert(p.clone(), u.clone());
     }
-    let si_inclusive = prefix_list_of(c14n);
-    let si_bytes = exc_c14n(si, &si_scope, &si_inclusive, None);
-    signature::UnparsedPublicKey::new(verify_alg, public_key)
+    let si_bytes = exc_c14n(si, &si_scope, si_inclusive, None);
+    signature::UnparsedPublicKey::new(alg, public_key)
         .verify(si_bytes.as_bytes(), &value)
         .map_err(|_| SignatureError::BadSignature)?;
-    Ok(VerifiedSignature {
-        chain,
-        algorithm: method.to_owned(),
-    })
+    Ok(chain)
+}
+
+/// `PrefixList` of an exc-c14n `Transform` / `CanonicalizationMethod`.
+pub(crate) fn inclusive_prefixes(el: &Element) -> Vec<String> {
+    prefix_list_of(el)
+}
+
+/// Base64 of a `DigestValue` / `SignatureValue` / certificate element.
+pub(crate) fn decode_base64(el: &Element) -> Result<Vec<u8>, SignatureError> {
+    decode_b64(el)
 }

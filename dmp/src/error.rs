@@ -46,6 +46,130 @@ pub enum Error {
     /// without its trace).
     #[error("audit trail: {0}")]
     Audit(segur_ssi::Error),
+    /// A CDA document could not be read, or its XDS metadata derived
+    /// (segur-cda).
+    #[error(transparent)]
+    Cda(segur_cda::Error),
+    /// The documents of a feed do not make one valid submission.
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    /// The DMP could not be reached, or the exchange broke.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// No bearer token for the DMP (Pro Santé Connect session missing or
+    /// expired).
+    #[error("no token for the DMP: {0}")]
+    Token(segur_psc::Error),
+    /// The VIHF could not be produced (no card, signing key unavailable).
+    #[error("cannot produce the VIHF: {0}")]
+    Credentials(String),
+    /// A right on documents refused the operation (author-only deletion,
+    /// imaging manifests).
+    #[error(transparent)]
+    Rights(#[from] crate::rights::RightsError),
+    /// The antivirus refused a received document, or could not scan it
+    /// (fail-closed: the document is not handed over).
+    #[error("antivirus: {0}")]
+    Antivirus(segur_ssi::Error),
+    /// The document is not in the patient's DMP (or not visible to the user).
+    #[error("document {0} not found in the DMP")]
+    NotFound(String),
+    /// This authentication mode cannot consult documents (indirect mode
+    /// without strong authentication: use Pro Santé Connect / a CPS card).
+    #[error("the {0} authentication mode does not allow consulting DMP documents")]
+    ConsultationNotAllowed(&'static str),
+}
+
+impl From<segur_cda::Error> for Error {
+    fn from(e: segur_cda::Error) -> Self {
+        Self::Cda(e)
+    }
+}
+
+impl Error {
+    /// Whether trying again later may succeed without anything changed by
+    /// the user (network, service unavailable, missing card or token).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport(_) | Self::Token(_) | Self::Credentials(_) => true,
+            Self::Fault(f) => f.is_receiver(),
+            Self::Protocol(ProtocolError::HttpStatus { status }) => {
+                *status >= 500 || *status == 429
+            }
+            Self::Store(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the DMP and been applied
+    /// although no answer was read (a resend must check first).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Self::Transport(t) => t.may_have_reached_service(),
+            Self::Fault(f) => f.is_receiver(),
+            Self::Protocol(ProtocolError::HttpStatus { status }) => *status >= 500,
+            Self::Protocol(_) | Self::Xml(_) | Self::Mime(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The documents of a feed do not make one valid submission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeedError {
+    /// Nothing to send.
+    #[error("a feed needs at least one document")]
+    Empty,
+    /// A submission concerns one patient.
+    #[error("documents of different patients in one submission ({first} and {other})")]
+    MixedPatients {
+        /// The first patient id.
+        first: String,
+        /// Another one.
+        other: String,
+    },
+    /// Twice the same document.
+    #[error("document {0} twice in one submission")]
+    DuplicateUniqueId(String),
+    /// The patient id of the metadata is not a usable INS.
+    #[error("patient id of the metadata: {0}")]
+    PatientId(String),
+    /// A new version replaces a version that is not in the DMP.
+    #[error("the version replaced ({0}) is not in the patient's DMP")]
+    ReplacedNotFound(String),
+}
+
+/// What went wrong on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection (DNS, refused, TLS handshake): nothing was sent.
+    Connect,
+    /// No answer in time: the request may have been applied.
+    Timeout,
+    /// The connection broke during the exchange: the request may have been
+    /// applied.
+    Io,
+}
+
+/// The DMP could not be reached, or the exchange broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("DMP {url}: {message}")]
+pub struct TransportError {
+    /// What happened.
+    pub kind: TransportErrorKind,
+    /// The service URL.
+    pub url: String,
+    /// The underlying message.
+    pub message: String,
+}
+
+impl TransportError {
+    /// Whether the request may have been received and applied.
+    pub fn may_have_reached_service(&self) -> bool {
+        self.kind != TransportErrorKind::Connect
+    }
 }
 
 /// Local persistence errors.

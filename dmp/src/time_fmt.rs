@@ -37,33 +37,6 @@ pub(crate) fn hl7(t: OffsetDateTime) -> String {
     )
 }
 
-/// Parses an HL7 `yyyy[MM[dd[HH[mm[ss]]]]]` timestamp (UTC).
-pub(crate) fn parse_hl7(s: &str) -> Option<OffsetDateTime> {
-    let s = s.trim();
-    let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
-    if digits.len() < 4 {
-        return None;
-    }
-    let num = |a: usize, b: usize, default: u32| -> Option<u32> {
-        if digits.len() >= b {
-            digits[a..b].parse().ok()
-        } else {
-            Some(default)
-        }
-    };
-    let year = i32::try_from(num(0, 4, 0)?).ok()?;
-    let month = time::Month::try_from(u8::try_from(num(4, 6, 1)?).ok()?).ok()?;
-    let day = u8::try_from(num(6, 8, 1)?).ok()?;
-    let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    let t = time::Time::from_hms(
-        u8::try_from(num(8, 10, 0)?).ok()?,
-        u8::try_from(num(10, 12, 0)?).ok()?,
-        u8::try_from(num(12, 14, 0)?).ok()?,
-    )
-    .ok()?;
-    Some(date.with_time(t).assume_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,15 +47,5 @@ mod tests {
         assert_eq!(rfc3339(t), "2025-03-01T08:09:10.500000Z");
         assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
         assert_eq!(hl7(t), "20250301080910");
-        assert_eq!(
-            parse_hl7("20250301080910"),
-            Some(time::macros::datetime!(2025-03-01 08:09:10 UTC))
-        );
-        assert_eq!(
-            parse_hl7("202503"),
-            Some(time::macros::datetime!(2025-03-01 00:00 UTC))
-        );
-        assert_eq!(parse_hl7("20251301"), None);
-        assert_eq!(parse_hl7("x"), None);
     }
 }

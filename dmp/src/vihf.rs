@@ -737,3 +737,88 @@ pub fn verify_standalone(xml: &str) -> Result<VerifiedVihf, Error> {
     let el = crate::xml::parse(xml.as_bytes())?;
     verify_assertion(&el, &Scope::new())
 }
+
+/// Gives the VIHF of each call: the claims of the logged-in user for the
+/// patient concerned, signed (indirect modes) or not (direct mode, the CPS
+/// card authenticating the channel). Object-safe: `Arc<dyn VihfSource>`.
+///
+/// An implementation that cannot produce one (no card in the reader, key
+/// unavailable) returns [`Error::Credentials`]: the send queue then waits
+/// and retries.
+pub trait VihfSource: Send + Sync {
+    /// The assertion for a call about `patient` (none for calls that are not
+    /// patient-scoped) issued at `now`.
+    fn assertion<'a>(
+        &'a self,
+        patient: Option<&'a Ins>,
+        now: OffsetDateTime,
+    ) -> crate::BoxFuture<'a, Result<VihfAssertion, Error>>;
+    /// The national id of the user (the VIHF `NameID`), for traces and
+    /// author checks.
+    fn actor_id(&self) -> &str;
+    /// The authentication mode.
+    fn mode(&self) -> AuthenticationMode;
+    /// The software name (`LPS_Nom`), written in TD0.2 requests.
+    fn software_name(&self) -> &str {
+        "segur-rs"
+    }
+}
+
+/// A [`VihfSource`] signing the claims of one user with the structure's
+/// certificate (indirect and indirect-renforcée modes), or leaving them
+/// unsigned in direct mode.
+pub struct SignedVihfSource {
+    claims: Vihf,
+    signer: std::sync::Arc<XmlSigner>,
+}
+
+impl std::fmt::Debug for SignedVihfSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedVihfSource")
+            .field("actor", &self.claims.actor.name_id)
+            .field("mode", &self.claims.mode)
+            .field("signer", &self.signer)
+            .finish()
+    }
+}
+
+impl SignedVihfSource {
+    /// The user's claims (the patient is set per call) and the signer.
+    pub fn new(claims: Vihf, signer: std::sync::Arc<XmlSigner>) -> Self {
+        Self { claims, signer }
+    }
+
+    /// The claims.
+    pub fn claims(&self) -> &Vihf {
+        &self.claims
+    }
+}
+
+impl VihfSource for SignedVihfSource {
+    fn assertion<'a>(
+        &'a self,
+        patient: Option<&'a Ins>,
+        now: OffsetDateTime,
+    ) -> crate::BoxFuture<'a, Result<VihfAssertion, Error>> {
+        let mut claims = self.claims.clone();
+        claims.patient = patient.cloned();
+        let result = if claims.mode == AuthenticationMode::Directe {
+            claims.unsigned(self.signer.subject_dn(), now)
+        } else {
+            claims.sign(&self.signer, now)
+        };
+        Box::pin(std::future::ready(result))
+    }
+
+    fn actor_id(&self) -> &str {
+        &self.claims.actor.name_id
+    }
+
+    fn mode(&self) -> AuthenticationMode {
+        self.claims.mode
+    }
+
+    fn software_name(&self) -> &str {
+        &self.claims.lps.name
+    }
+}

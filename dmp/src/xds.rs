@@ -4,7 +4,8 @@
 //! error list (every XDS transaction). The ebRIM metadata of documents is
 //! segur-cda's (one implementation in the workspace).
 
-use base64::Engine as _;
+use segur_cda::xds::DocumentEntry;
+use time::OffsetDateTime;
 
 use crate::error::{Error, ProtocolError};
 use crate::mtom::{Part, XOP_NS};
@@ -49,6 +50,44 @@ pub mod stored_query {
     pub const GET_DOCUMENTS: &str = "urn:uuid:5c4f972b-d56b-40ac-a5fc-c8ca9b40b9d4";
     /// FindSubmissionSets.
     pub const FIND_SUBMISSION_SETS: &str = "urn:uuid:f26abbcb-ac74-4422-8a30-edb644bbc1a9";
+}
+
+/// Availability status of a document entry (reference §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Availability {
+    /// Current.
+    Approved,
+    /// Replaced by a newer version.
+    Deprecated,
+    /// Archived (still current).
+    Archived,
+    /// Logically deleted.
+    Deleted,
+}
+
+impl Availability {
+    /// The status URN.
+    pub fn as_urn(self) -> &'static str {
+        match self {
+            Self::Approved => availability::APPROVED,
+            Self::Deprecated => availability::DEPRECATED,
+            Self::Archived => availability::ARCHIVED,
+            Self::Deleted => availability::DELETED,
+        }
+    }
+
+    /// Reads a status URN.
+    pub fn from_urn(s: &str) -> Option<Self> {
+        Some(match s {
+            availability::APPROVED => Self::Approved,
+            availability::DEPRECATED => Self::Deprecated,
+            availability::ARCHIVED => Self::Archived,
+            availability::DELETED => Self::Deleted,
+            _ => return None,
+        })
+    }
 }
 
 /// Availability statuses (reference §4).
@@ -251,6 +290,193 @@ pub struct FindDocuments {
     pub service_start_to: Option<String>,
     /// Author person (`%` wildcards allowed).
     pub author_person: Option<String>,
+    /// `code^^scheme` practice setting codes.
+    pub practice_setting_codes: Vec<String>,
+    /// `code^^scheme` healthcare facility type codes.
+    pub healthcare_facility_type_codes: Vec<String>,
+    /// `code^^scheme` confidentiality codes.
+    pub confidentiality_codes: Vec<String>,
+}
+
+/// `code^^scheme`, the XDS query syntax of a coded value.
+pub fn coded(c: &segur_cda::xds::XdsCode) -> String {
+    format!("{}^^{}", c.code, c.coding_scheme)
+}
+
+impl FindDocuments {
+    /// No filter (Approved documents).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps these statuses (default: Approved only).
+    pub fn status(mut self, s: Availability) -> Self {
+        self.statuses.push(s.as_urn().to_owned());
+        self
+    }
+
+    /// Keeps a document type (`typeCode`).
+    pub fn type_code(mut self, c: &segur_cda::xds::XdsCode) -> Self {
+        self.type_codes.push(coded(c));
+        self
+    }
+
+    /// Keeps a class (`classCode`).
+    pub fn class_code(mut self, c: &segur_cda::xds::XdsCode) -> Self {
+        self.class_codes.push(coded(c));
+        self
+    }
+
+    /// Keeps a format (`formatCode`).
+    pub fn format_code(mut self, c: &segur_cda::xds::XdsCode) -> Self {
+        self.format_codes.push(coded(c));
+        self
+    }
+
+    /// Keeps an event code.
+    pub fn event_code(mut self, c: &segur_cda::xds::XdsCode) -> Self {
+        self.event_codes.push(coded(c));
+        self
+    }
+
+    /// Keeps a practice setting.
+    pub fn practice_setting_code(mut self, c: &segur_cda::xds::XdsCode) -> Self {
+        self.practice_setting_codes.push(coded(c));
+        self
+    }
+
+    /// Creation time in `[from, to)` (UTC).
+    pub fn created_between(
+        mut self,
+        from: Option<OffsetDateTime>,
+        to: Option<OffsetDateTime>,
+    ) -> Self {
+        self.creation_from = from.map(crate::time_fmt::hl7);
+        self.creation_to = to.map(crate::time_fmt::hl7);
+        self
+    }
+
+    /// Service start in `[from, to)` (UTC).
+    pub fn service_started_between(
+        mut self,
+        from: Option<OffsetDateTime>,
+        to: Option<OffsetDateTime>,
+    ) -> Self {
+        self.service_start_from = from.map(crate::time_fmt::hl7);
+        self.service_start_to = to.map(crate::time_fmt::hl7);
+        self
+    }
+
+    /// Author person, an XCN pattern (`%` matches any text, e.g.
+    /// `810003612545%`).
+    pub fn author(mut self, pattern: impl Into<String>) -> Self {
+        self.author_person = Some(pattern.into());
+        self
+    }
+
+    /// Whether `entry` passes the filters (the registry's semantics; the
+    /// simulator uses it, hosts may filter cached lists with it).
+    pub fn matches(&self, entry: &segur_cda::xds::DocumentEntry) -> bool {
+        let status = entry.status.as_deref().unwrap_or(availability::APPROVED);
+        let statuses = if self.statuses.is_empty() {
+            vec![availability::APPROVED.to_owned()]
+        } else {
+            self.statuses.clone()
+        };
+        if !statuses.iter().any(|s| s == status) {
+            return false;
+        }
+        let one_of = |filter: &[String], codes: &[&segur_cda::xds::XdsCode]| {
+            filter.is_empty()
+                || filter.iter().flat_map(|f| parse_values(f)).any(|f| {
+                    codes.iter().any(|c| {
+                        let (code, scheme) = f.split_once("^^").unwrap_or((f.as_str(), ""));
+                        c.code == code && (scheme.is_empty() || c.coding_scheme == scheme)
+                    })
+                })
+        };
+        if !one_of(&self.class_codes, &[&entry.class_code])
+            || !one_of(&self.type_codes, &[&entry.type_code])
+            || !one_of(&self.format_codes, &[&entry.format_code])
+            || !one_of(
+                &self.practice_setting_codes,
+                &[&entry.practice_setting_code],
+            )
+            || !one_of(
+                &self.healthcare_facility_type_codes,
+                &[&entry.healthcare_facility_type_code],
+            )
+            || !one_of(
+                &self.event_codes,
+                &entry.event_codes.iter().collect::<Vec<_>>(),
+            )
+            || !one_of(
+                &self.confidentiality_codes,
+                &entry.confidentiality_codes.iter().collect::<Vec<_>>(),
+            )
+        {
+            return false;
+        }
+        // Times compare as yyyyMMddHHmmss strings once right-padded.
+        let pad = |t: &str| format!("{t:0<14}");
+        let in_range = |t: Option<&String>, from: &Option<String>, to: &Option<String>| {
+            if from.is_none() && to.is_none() {
+                return true;
+            }
+            let Some(t) = t else { return false };
+            let t = pad(t);
+            from.as_ref().is_none_or(|f| t >= pad(f)) && to.as_ref().is_none_or(|u| t < pad(u))
+        };
+        if !in_range(
+            entry.creation_time.as_ref(),
+            &self.creation_from,
+            &self.creation_to,
+        ) || !in_range(
+            entry.service_start_time.as_ref(),
+            &self.service_start_from,
+            &self.service_start_to,
+        ) {
+            return false;
+        }
+        if let Some(pattern) = &self.author_person {
+            let pattern = parse_values(pattern).into_iter().next().unwrap_or_default();
+            if !entry
+                .authors
+                .iter()
+                .filter_map(|a| a.person.as_deref())
+                .any(|p| like(&pattern, p))
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// SQL `LIKE` with `%` (any text) and `_` (one character), as the XDS
+/// author filter.
+fn like(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // dp[j]: pattern[..i] matches text[..j]
+    let mut dp = vec![false; t.len() + 1];
+    dp[0] = true;
+    for &pc in &p {
+        let mut next = vec![false; t.len() + 1];
+        if pc == '%' {
+            let mut any = false;
+            for j in 0..=t.len() {
+                any |= dp[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=t.len() {
+                next[j] = dp[j - 1] && (pc == '_' || pc == t[j - 1]);
+            }
+        }
+        dp = next;
+    }
+    dp[t.len()]
 }
 
 impl StoredQuery {
@@ -292,6 +518,24 @@ impl StoredQuery {
         if let Some(a) = &f.author_person {
             slots.push(("$XDSDocumentEntryAuthorPerson".into(), vec![quote(a)]));
         }
+        for (name, v) in [
+            (
+                "$XDSDocumentEntryPracticeSettingCode",
+                &f.practice_setting_codes,
+            ),
+            (
+                "$XDSDocumentEntryHealthcareFacilityTypeCode",
+                &f.healthcare_facility_type_codes,
+            ),
+            (
+                "$XDSDocumentEntryConfidentialityCode",
+                &f.confidentiality_codes,
+            ),
+        ] {
+            if !v.is_empty() {
+                slots.push((name.into(), vec![list(v)]));
+            }
+        }
         Self {
             id: stored_query::FIND_DOCUMENTS.into(),
             slots,
@@ -305,6 +549,33 @@ impl StoredQuery {
             id: stored_query::GET_DOCUMENTS.into(),
             slots: vec![("$XDSDocumentEntryUniqueId".into(), vec![list(unique_ids)])],
             return_type,
+        }
+    }
+
+    /// The FindDocuments filters of this query (simulator side; values
+    /// already split).
+    pub fn to_find_documents(&self) -> FindDocuments {
+        let one = |n: &str| self.slot_values(n).into_iter().next();
+        let many = |n: &str| {
+            self.slot_values(n)
+                .into_iter()
+                .map(|v| quote(&v))
+                .collect::<Vec<_>>()
+        };
+        FindDocuments {
+            statuses: self.slot_values("$XDSDocumentEntryStatus"),
+            class_codes: many("$XDSDocumentEntryClassCode"),
+            type_codes: many("$XDSDocumentEntryTypeCode"),
+            format_codes: many("$XDSDocumentEntryFormatCode"),
+            event_codes: many("$XDSDocumentEntryEventCodeList"),
+            creation_from: one("$XDSDocumentEntryCreationTimeFrom"),
+            creation_to: one("$XDSDocumentEntryCreationTimeTo"),
+            service_start_from: one("$XDSDocumentEntryServiceStartTimeFrom"),
+            service_start_to: one("$XDSDocumentEntryServiceStartTimeTo"),
+            author_person: one("$XDSDocumentEntryAuthorPerson"),
+            practice_setting_codes: many("$XDSDocumentEntryPracticeSettingCode"),
+            healthcare_facility_type_codes: many("$XDSDocumentEntryHealthcareFacilityTypeCode"),
+            confidentiality_codes: many("$XDSDocumentEntryConfidentialityCode"),
         }
     }
 
@@ -409,6 +680,92 @@ fn parse_values(v: &str) -> Vec<String> {
         out.push(cur.trim().to_owned());
     }
     out
+}
+
+/// The result of a stored query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryResult {
+    /// Full entries (`LeafClass`).
+    pub entries: Vec<DocumentEntry>,
+    /// entryUUIDs (`ObjectRef`).
+    pub references: Vec<String>,
+    /// Warnings of a PartialSuccess.
+    pub warnings: Vec<RegistryError>,
+}
+
+/// Reads an `AdhocQueryResponse`.
+pub(crate) fn read_query_response(received: &Received) -> Result<QueryResult, Error> {
+    let body = received.body_or_fault()?;
+    if !body.is(QUERY_NS, "AdhocQueryResponse") {
+        return Err(ProtocolError::Unexpected(format!(
+            "{} instead of AdhocQueryResponse",
+            body.name
+        ))
+        .into());
+    }
+    let warnings = match check_status(body) {
+        Ok(()) => Vec::new(),
+        Err(Error::Registry(f)) if f.status == "PartialSuccess" => f.errors,
+        Err(e) => return Err(e),
+    };
+    let Some((list, scope)) = crate::xml::find_with_scope(body, RIM_NS, "RegistryObjectList")
+    else {
+        return Ok(QueryResult {
+            warnings,
+            ..QueryResult::default()
+        });
+    };
+    let references = list
+        .all(RIM_NS, "ObjectRef")
+        .filter_map(|r| r.get_attr("id").map(str::to_owned))
+        .collect();
+    let entries = if list.first(RIM_NS, "ExtrinsicObject").is_some() {
+        segur_cda::xds::Submission::from_ebrim(list.to_xml_in_scope(&scope).as_bytes())
+            .map_err(|e| Error::Cda(segur_cda::Error::Xds(e)))?
+            .entries
+    } else {
+        Vec::new()
+    };
+    Ok(QueryResult {
+        entries,
+        references,
+        warnings,
+    })
+}
+
+/// Writes an `AdhocQueryResponse` (simulator side).
+pub(crate) fn query_response(
+    entries: &[DocumentEntry],
+    references: &[String],
+    errors: &[RegistryError],
+) -> Result<Element, Error> {
+    let status = if errors.iter().any(RegistryError::is_error) {
+        STATUS_FAILURE
+    } else {
+        STATUS_SUCCESS
+    };
+    let mut list = Element::new("rim:RegistryObjectList", RIM_NS);
+    if !entries.is_empty() {
+        let ebrim = segur_cda::xds::Submission {
+            entries: entries.to_vec(),
+            ..Default::default()
+        }
+        .to_ebrim();
+        let root = crate::xml::parse(ebrim.as_bytes())?;
+        if let Some(l) = root.first(RIM_NS, "RegistryObjectList") {
+            list.children.extend(l.children.iter().cloned());
+        }
+    }
+    for r in references {
+        list = list.child(Element::new("rim:ObjectRef", RIM_NS).attr("id", r));
+    }
+    Ok(Element::new("query:AdhocQueryResponse", QUERY_NS)
+        .decl("query", QUERY_NS)
+        .decl("rim", RIM_NS)
+        .decl("rs", RS_NS)
+        .attr("status", status)
+        .child_opt(error_list(errors))
+        .child(list))
 }
 
 // ---------------------------------------------------------------------------
@@ -553,11 +910,6 @@ pub(crate) fn read_retrieve_response(
         }
     }
     Ok((docs, failure))
-}
-
-/// Base64 of bytes (inline `Document` content when MTOM is not used).
-pub(crate) fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

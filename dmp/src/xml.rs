@@ -190,6 +190,7 @@ impl Element {
     }
 
     /// Value of the namespaced attribute `{ns}local`.
+    #[cfg(test)]
     pub fn get_attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
         self.attrs
             .iter()
@@ -272,6 +273,19 @@ impl Element {
         let mut out = String::new();
         self.write(&mut out);
         out
+    }
+
+    /// Serializes this element as a standalone document fragment: the
+    /// bindings of `scope` (in scope at its parent) that it does not
+    /// redeclare are declared on it.
+    pub fn to_xml_in_scope(&self, scope: &Scope) -> String {
+        let mut el = self.clone();
+        for (p, uri) in scope {
+            if !el.decls.iter().any(|(q, _)| q == p) {
+                el.decls.push((p.clone(), uri.clone()));
+            }
+        }
+        el.to_xml()
     }
 
     /// Serializes with an XML declaration.

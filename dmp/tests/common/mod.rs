@@ -89,3 +89,204 @@ pub fn test_out(sub: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("test out dir");
     dir
 }
+
+// ---------------------------------------------------------------------------
+// Simulator harness
+
+use std::sync::Arc;
+
+use segur_cda::body::{Narrative, Section};
+use segur_cda::clock::OidSequence;
+use segur_cda::datatypes::Code;
+use segur_cda::vocab::code_system;
+use segur_cda::xds::XdsCode;
+use segur_cda::{Document, NonXmlBody, StructuredBody, samples};
+use segur_dmp::client::{DmpClient, LocalServices};
+use segur_dmp::consent::{ConsentRecord, ConsentStore, SqliteConsentStore};
+use segur_dmp::feed::SubmissionContext;
+use segur_dmp::history::SqliteHistory;
+use segur_dmp::sim::DmpSimulator;
+use segur_dmp::vihf::SignedVihfSource;
+use segur_ssi::antivirus::{EicarScanner, Scanner};
+use segur_ssi::audit::MemoryAuditTrail;
+
+/// The national id of the sample documents' author (and of [`actor`]).
+pub const AUTHOR: &str = "810003612545";
+/// Another professional.
+pub const OTHER: &str = "810000000058";
+
+/// The patient of segur-cda's sample documents (test INS root).
+pub fn sample_patient() -> Ins {
+    Ins::new(
+        Nir::parse("285037511104286").expect("sample NIR"),
+        InsOid::Test,
+    )
+}
+
+/// A fictitious N1 consultation report with its own ids (`n` distinguishes documents).
+pub fn n1_doc(n: u64) -> Document {
+    let ids = OidSequence::starting_at(samples::SAMPLE_STRUCTURE_OID, "TDOC-", n * 100);
+    let patient = samples::patient().build().expect("patient");
+    samples::consultation_header(patient, &samples::clock(), &ids)
+        .build_n1(NonXmlBody::pdf(samples::simple_pdf(&[
+            "Compte rendu",
+            "RAS",
+        ])))
+        .expect("n1")
+}
+
+/// A fictitious N3 consultation report.
+pub fn n3_doc(n: u64) -> Document {
+    let ids = OidSequence::starting_at(samples::SAMPLE_STRUCTURE_OID, "TN3-", n * 100);
+    let patient = samples::patient().build().expect("patient");
+    let body = StructuredBody {
+        sections: vec![Section {
+            code: Some(Code::new("29545-1", &code_system::LOINC, "Examen physique")),
+            title: Some("Examen clinique".into()),
+            text: Some(Narrative::new().paragraph("Auscultation normale.").build()),
+            ..Section::default()
+        }],
+    };
+    samples::consultation_header(patient, &samples::clock(), &ids)
+        .build_n3(vec![], body)
+        .expect("n3")
+}
+
+/// A fictitious formatCode for the N3 test documents.
+pub fn n3_format() -> XdsCode {
+    XdsCode::new(
+        "urn:segur-rs:test:cr-consultation",
+        "1.2.250.1.213.1.1.4.2.282",
+        "CR de consultation (test)",
+    )
+}
+
+pub fn context() -> SubmissionContext {
+    SubmissionContext {
+        source_id: samples::SAMPLE_STRUCTURE_OID,
+        content_type_code: XdsCode::new("04", "1.2.250.1.213.2.2", "Hospitalisation de jour"),
+    }
+}
+
+/// The local services of one test, in memory.
+pub struct Local {
+    pub consent: Arc<SqliteConsentStore>,
+    pub audit: Arc<MemoryAuditTrail>,
+    pub history: Arc<SqliteHistory>,
+    pub services: LocalServices,
+}
+
+pub fn local_with(scanner: Arc<dyn Scanner>) -> Local {
+    let audit = Arc::new(MemoryAuditTrail::new());
+    let consent = Arc::new(
+        SqliteConsentStore::new(
+            rusqlite::Connection::open_in_memory().expect("db"),
+            audit.clone(),
+        )
+        .expect("consent"),
+    );
+    let history = Arc::new(
+        SqliteHistory::new(rusqlite::Connection::open_in_memory().expect("db")).expect("history"),
+    );
+    let services = LocalServices {
+        consent: consent.clone(),
+        audit: audit.clone(),
+        scanner,
+        history: history.clone(),
+    };
+    Local {
+        consent,
+        audit,
+        history,
+        services,
+    }
+}
+
+pub fn local() -> Local {
+    local_with(Arc::new(EicarScanner::new()))
+}
+
+/// A professional's actor.
+pub fn actor_named(name_id: &str, display: &str) -> VihfActor {
+    VihfActor::new(name_id, display, structure(), "SA07")
+        .with_role(Role::profession("10", "Médecin"))
+        .with_role(Role::savoir_faire("SM26", "Qualifié en médecine générale"))
+}
+
+/// A client builder for `base_url` acting as `actor` in `mode`, signing
+/// with `signer`.
+pub fn builder_with(
+    base_url: &str,
+    actor: VihfActor,
+    mode: AuthenticationMode,
+    local: &Local,
+    signer: XmlSigner,
+) -> segur_dmp::client::DmpClientBuilder {
+    let signer = Arc::new(signer);
+    let claims = Vihf::new(actor, lps(), mode, time::OffsetDateTime::now_utc());
+    DmpClient::builder(
+        base_url,
+        Arc::new(SignedVihfSource::new(claims, signer.clone())),
+        signer,
+        local.services.clone(),
+        context(),
+    )
+}
+
+/// A client for the simulator acting as `actor` in `mode` (RSA signer).
+pub fn client(
+    sim: &DmpSimulator,
+    actor: VihfActor,
+    mode: AuthenticationMode,
+    local: &Local,
+) -> DmpClient {
+    builder_with(&sim.base_url(), actor, mode, local, rsa_signer().0)
+        .build()
+        .expect("client")
+}
+
+/// Records that the patient was informed and did not object.
+pub fn informed(local: &Local, patient: &Ins) {
+    local
+        .consent
+        .set(
+            patient,
+            ConsentRecord {
+                informed: true,
+                ..ConsentRecord::default()
+            },
+            AUTHOR,
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("consent");
+}
+
+/// Simulator + author client, patient with a DMP, author authorised,
+/// patient informed.
+pub struct Env {
+    pub sim: DmpSimulator,
+    pub local: Local,
+    pub client: DmpClient,
+    pub patient: Ins,
+}
+
+pub async fn env() -> Env {
+    let sim = DmpSimulator::start().await.expect("sim");
+    let patient = sample_patient();
+    sim.add_patient(&patient);
+    sim.authorize(&patient, AUTHOR);
+    let local = local();
+    informed(&local, &patient);
+    let client = client(
+        &sim,
+        actor_named(AUTHOR, "MEDECIN-TEST Jean"),
+        AuthenticationMode::IndirecteRenforcee,
+        &local,
+    );
+    Env {
+        sim,
+        local,
+        client,
+        patient,
+    }
+}
