@@ -15,6 +15,7 @@ mod conformance;
 mod dmp;
 mod ins;
 mod ins_insi;
+mod mss;
 mod output;
 mod psc;
 mod ssi;
@@ -48,6 +49,10 @@ enum Command {
     Cda(cda::CdaCommand),
     /// Security: password policy, audit trail, certificates, backups.
     Ssi(ssi::SsiCommand),
+    /// XDM packages (IHE_XDM.zip): pack CDA documents, unpack safely.
+    Xdm(mss::XdmCommand),
+    /// MSSanté: send and fetch with a configured mailbox.
+    Mss(mss::MssCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +96,8 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Psc(cmd) => psc::run(cmd, cli.json),
         Command::Cda(cmd) => cda::run(cmd, cli.json),
         Command::Ssi(cmd) => ssi::run(cmd, cli.json),
+        Command::Xdm(cmd) => mss::run_xdm(cmd, cli.json),
+        Command::Mss(cmd) => mss::run_mss(cmd, cli.json),
     }
 }
 

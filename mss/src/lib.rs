@@ -9,9 +9,13 @@
 //! | [`mailbox`] | [`Mailbox`](mailbox::Mailbox): authentication by client certificate (`EXTERNAL`) or Pro Santé Connect token (`XOAUTH2` / `OAUTHBEARER`), automatic reopening of closed sessions without losing the operation, several mailboxes per user ([`MailboxSet`](mailbox::MailboxSet)) |
 //! | [`message`] | outgoing messages with every MSSanté convention (X-MSS-* headers, XDM subject, PDF naming, threading, MDN/DSN requests, one patient per message, N1+N3 pairs), reading received ones, MDN/DSN |
 //! | [`PatientMailbox`] | Mon espace santé patient mailboxes, built only from a qualified INS |
-//! | [`xdm`] | the `IHE_XDM.zip` container: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors) |
+//! | [`xdm`] | `IHE_XDM.zip`: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors), packing with segur-cda's XDS metadata and unpacking with hash/size checks |
+//! | [`documents`] | the message-convention facts of a CDA (segur-cda header) |
+//! | [`reception`] | received messages: antivirus (segur-ssi `Scanner`), XDM, patient matching, new documents and versions, provenance |
+//! | [`autoconfig`] | DNS SRV (RFC 6186/8314, resolver pointable at a test DNS), AutoConfig XML, manual override; cached and explained |
+//! | [`annuaire`] | Annuaire Santé FHIR client (every MSSanté address with its type) and the streamed `Extraction_Correspondance_MSSante` parser |
 //! | [`trace`] | functional traces in the segur-ssi audit trail |
-//! | `sim` (feature `sim`) | a loopback MSSanté operator: IMAP + SMTP submission over TLS with the test PKI, token check, session kills, bounces |
+//! | `sim` (feature `sim`) | a loopback MSSanté operator: IMAP + SMTP submission over TLS with the test PKI, token check, session kills, bounces; fakes of the Annuaire Santé FHIR API, a DNS and an AutoConfig server |
 //!
 //! Errors are one [`Error`] enum with a family per area; transport errors
 //! answer [`Error::is_connection_lost`] and [`Error::is_transient`].
@@ -39,13 +43,17 @@
 //! ```
 
 mod address;
+pub mod annuaire;
+pub mod autoconfig;
 pub mod config;
+pub mod documents;
 mod error;
 pub mod imap;
 pub mod mailbox;
 pub mod message;
 mod net;
 mod patient_mailbox;
+pub mod reception;
 pub mod sasl;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -15,6 +15,7 @@
 //!   closed, too large) returned as DSNs, and `X-MSS-MES: FIN` recorded;
 //! - session kills (`BYE`), abrupt cuts and idle timeouts to test reconnection.
 
+pub mod directory;
 mod imap;
 mod smtp;
 mod store;

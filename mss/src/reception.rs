@@ -1,0 +1,599 @@
+//! Receiving (SC.MSS/UX.02/05/25/28/31/39): a fetched message is parsed, every
+//! attachment goes through the segur-ssi [`Scanner`] (fail-closed), the XDM
+//! package is unpacked safely and checked against its metadata, the patient
+//! is identified from the metadata `patientId` (ECO.2.1.2; the CDA header
+//! otherwise) and matched in the host's patient file — automatically when the
+//! INS is qualified locally and the traits agree, else as candidates to
+//! compare — and each document is classified as new, new version (RPLC /
+//! same `setId`, higher version) or already held. Technical files and the
+//! subject prefix are hidden; the provenance (professional or patient
+//! mailbox) and the patient information carried are exposed.
+//!
+//! [`PatientLookup`] is the minimal lookup this crate needs; it is meant to be
+//! unified with segur-ins's `PatientIndex` (issue 3) when that lands.
+
+use std::sync::Arc;
+
+use segur_ins::{Identity, Ins};
+use segur_ssi::antivirus::{ScanVerdict, Scanner};
+use segur_ssi::audit::Outcome;
+use time::{Date, OffsetDateTime};
+
+use crate::address::MailAddress;
+use crate::documents::{DocumentPatient, ii_key};
+use crate::error::{ReceptionError, Result, XdmError};
+use crate::message::parse::{MssHeaders, ParsedAttachment, Party, Report, parse_message};
+use crate::message::{XDM_FILE_NAME, display_subject};
+use crate::patient_mailbox::matricule_of;
+use crate::trace::{Tracer, kinds};
+use crate::xdm::{XdmLimits, unpack};
+
+/// A patient of the host's patient file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPatient {
+    /// The host's id of the patient file.
+    pub local_id: String,
+    /// The identity (traits, INS, RNIV status).
+    pub identity: Identity,
+}
+
+/// Patient lookup in the host's patient file.
+pub trait PatientLookup: Send + Sync {
+    /// Patients whose recorded INS is `ins`.
+    fn by_ins(&self, ins: &Ins) -> std::result::Result<Vec<KnownPatient>, String>;
+    /// Patients whose birth name, first given name and birth date match.
+    fn by_traits(
+        &self,
+        family_name: &str,
+        given_name: Option<&str>,
+        birth_date: Option<Date>,
+    ) -> std::result::Result<Vec<KnownPatient>, String>;
+}
+
+/// An in-memory patient file (tests, examples).
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryPatients(pub Vec<KnownPatient>);
+
+fn same_name(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+impl PatientLookup for InMemoryPatients {
+    fn by_ins(&self, ins: &Ins) -> std::result::Result<Vec<KnownPatient>, String> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|p| p.identity.recorded_ins() == Some(ins))
+            .cloned()
+            .collect())
+    }
+
+    fn by_traits(
+        &self,
+        family_name: &str,
+        given_name: Option<&str>,
+        birth_date: Option<Date>,
+    ) -> std::result::Result<Vec<KnownPatient>, String> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|p| {
+                let t = p.identity.traits();
+                same_name(t.birth_family_name().as_str(), family_name)
+                    && given_name.is_none_or(|g| {
+                        g.split_whitespace()
+                            .next()
+                            .is_some_and(|g| same_name(t.first_given_name().as_str(), g))
+                    })
+                    && birth_date.is_none_or(|d| t.birth_date().date() == d)
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// A document already held by the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldDocument {
+    /// `uniqueId` (`root^extension`).
+    pub unique_id: String,
+    /// `setId` (`root^extension`).
+    pub set_id: Option<String>,
+    /// `versionNumber`.
+    pub version: Option<u32>,
+    /// Patient file it is attached to.
+    pub patient_local_id: String,
+}
+
+/// The documents the host holds.
+pub trait DocumentRegistry: Send + Sync {
+    /// By `uniqueId`.
+    fn by_id(&self, unique_id: &str) -> Option<HeldDocument>;
+    /// Every version held of a `setId`.
+    fn by_set_id(&self, set_id: &str) -> Vec<HeldDocument>;
+}
+
+/// An in-memory registry (tests, examples).
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryDocuments(pub Vec<HeldDocument>);
+
+impl DocumentRegistry for InMemoryDocuments {
+    fn by_id(&self, unique_id: &str) -> Option<HeldDocument> {
+        self.0.iter().find(|d| d.unique_id == unique_id).cloned()
+    }
+
+    fn by_set_id(&self, set_id: &str) -> Vec<HeldDocument> {
+        self.0
+            .iter()
+            .filter(|d| d.set_id.as_deref() == Some(set_id))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Why a patient is proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum CandidateReason {
+    /// Same INS, but the local identity is not qualified.
+    SameInsNotQualified,
+    /// Same INS, qualified, but the traits of the document differ.
+    SameInsTraitsDiffer,
+    /// Same birth name, given name and birth date (no INS match).
+    SameTraits,
+}
+
+/// A patient proposed for visual comparison.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Candidate {
+    /// The patient file.
+    pub local_id: String,
+    /// Why.
+    pub reason: CandidateReason,
+}
+
+/// The outcome of patient matching.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum PatientMatch {
+    /// The INS is qualified locally and the traits agree: attach automatically.
+    Automatic {
+        /// The patient file.
+        local_id: String,
+    },
+    /// The user must choose (or create a patient).
+    Candidates(Vec<Candidate>),
+    /// No patient found.
+    NotFound,
+}
+
+/// Whether a received document is new to the host.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum Novelty {
+    /// Never seen.
+    New,
+    /// A new version of a held document (RPLC or same `setId` with a higher version).
+    NewVersion {
+        /// The held version it supersedes, if known.
+        replaces: Option<String>,
+    },
+    /// Already held (same `uniqueId`), or an older version than the one held.
+    AlreadyHeld,
+}
+
+/// Where the message comes from (SC.MSS/UX.25/31).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum Provenance {
+    /// A professional or organisation mailbox.
+    Professional,
+    /// A Mon espace santé patient mailbox.
+    Patient {
+        /// The matricule carried by the address (display; not a verified INS).
+        matricule: Option<String>,
+    },
+}
+
+/// A document of the XDM package.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReceivedDocument {
+    /// Path in the package.
+    pub uri: String,
+    /// `uniqueId`.
+    pub unique_id: String,
+    /// `setId`.
+    pub set_id: Option<String>,
+    /// `versionNumber`.
+    pub version: Option<u32>,
+    /// Type code.
+    pub type_code: String,
+    /// Title or type label, for display.
+    pub title: String,
+    /// The patient as the document describes it.
+    pub patient: DocumentPatient,
+    /// The CDA bytes.
+    pub cda: Vec<u8>,
+    /// The embedded PDF of an N1.
+    pub pdf: Option<Vec<u8>>,
+    /// New, new version or already held.
+    pub novelty: Novelty,
+}
+
+impl std::fmt::Debug for ReceivedDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceivedDocument")
+            .field("uri", &self.uri)
+            .field("unique_id", &self.unique_id)
+            .field("type_code", &self.type_code)
+            .field("novelty", &self.novelty)
+            .finish()
+    }
+}
+
+/// A processed received message.
+#[derive(Debug, Clone)]
+pub struct Reception {
+    /// `Message-ID`.
+    pub message_id: Option<String>,
+    /// Sender.
+    pub from: Option<Party>,
+    /// Professional or patient mailbox.
+    pub provenance: Provenance,
+    /// Subject without the technical `XDM/1.0/DDM+` prefix.
+    pub subject: String,
+    /// Date.
+    pub date: Option<OffsetDateTime>,
+    /// Text body.
+    pub text: Option<String>,
+    /// Attachments shown to the user (not the XDM package, not quarantined ones).
+    pub attachments: Vec<ParsedAttachment>,
+    /// Documents of the XDM package (technical files hidden).
+    pub documents: Vec<ReceivedDocument>,
+    /// The patient as the package describes it.
+    pub patient_info: Option<DocumentPatient>,
+    /// Patient matching.
+    pub patient: Option<PatientMatch>,
+    /// Attachments refused by the antivirus.
+    pub quarantined: Vec<ReceptionError>,
+    /// Why the XDM package could not be used, if so.
+    pub xdm_error: Option<XdmError>,
+    /// MDN / DSN carried.
+    pub report: Option<Report>,
+    /// MSSanté headers.
+    pub mss: MssHeaders,
+    /// Where to send a read notification, when one is asked.
+    pub notification_requested: Option<MailAddress>,
+}
+
+/// The reception pipeline.
+pub struct Receiver {
+    scanner: Arc<dyn Scanner>,
+    patients: Arc<dyn PatientLookup>,
+    documents: Arc<dyn DocumentRegistry>,
+    limits: XdmLimits,
+    tracer: Option<Tracer>,
+}
+
+impl std::fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Receiver")
+            .field("scanner", &self.scanner.name())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn scan(
+    scanner: &dyn Scanner,
+    name: &str,
+    data: &[u8],
+) -> std::result::Result<(), ReceptionError> {
+    match scanner.scan(data).await {
+        Ok(ScanVerdict::Clean) => Ok(()),
+        Ok(ScanVerdict::Infected { signature }) => Err(ReceptionError::Infected {
+            attachment: name.to_owned(),
+            threat: signature,
+        }),
+        Ok(other) => Err(ReceptionError::ScanFailed {
+            attachment: name.to_owned(),
+            reason: format!("{other:?}"),
+        }),
+        Err(e) => Err(ReceptionError::ScanFailed {
+            attachment: name.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn is_xdm(a: &ParsedAttachment) -> bool {
+    a.filename
+        .as_deref()
+        .is_some_and(|n| n.eq_ignore_ascii_case(XDM_FILE_NAME))
+}
+
+impl Receiver {
+    /// A pipeline with the default XDM limits.
+    pub fn new(
+        scanner: Arc<dyn Scanner>,
+        patients: Arc<dyn PatientLookup>,
+        documents: Arc<dyn DocumentRegistry>,
+    ) -> Self {
+        Self {
+            scanner,
+            patients,
+            documents,
+            limits: XdmLimits::default(),
+            tracer: None,
+        }
+    }
+
+    /// Other XDM limits.
+    pub fn with_limits(mut self, limits: XdmLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Traces each reception, quarantine and proposed integration.
+    pub fn with_tracer(mut self, tracer: Tracer) -> Self {
+        self.tracer = Some(tracer);
+        self
+    }
+
+    /// Processes a raw message.
+    pub async fn receive(&self, raw: &[u8]) -> Result<Reception> {
+        let parsed = parse_message(raw)?;
+        let provenance = match parsed.from.as_ref().and_then(|p| p.address.as_ref()) {
+            Some(a) if a.is_patient_mailbox() => Provenance::Patient {
+                matricule: matricule_of(a).map(str::to_owned),
+            },
+            _ => Provenance::Professional,
+        };
+        let mut quarantined = Vec::new();
+        let mut visible = Vec::new();
+        let mut xdm = None;
+        for a in &parsed.attachments {
+            let name = a.filename.clone().unwrap_or_else(|| a.content_type.clone());
+            if let Err(e) = scan(self.scanner.as_ref(), &name, &a.data).await {
+                quarantined.push(e);
+                continue;
+            }
+            if is_xdm(a) {
+                xdm = Some(a.data.clone());
+            } else {
+                visible.push(a.clone());
+            }
+        }
+        let mut reception = Reception {
+            message_id: parsed.message_id.clone(),
+            from: parsed.from.clone(),
+            provenance,
+            subject: display_subject(parsed.subject.as_deref().unwrap_or("")).to_owned(),
+            date: parsed.date,
+            text: parsed.text.clone(),
+            attachments: visible,
+            documents: Vec::new(),
+            patient_info: None,
+            patient: None,
+            quarantined,
+            xdm_error: None,
+            report: parsed.report.clone(),
+            mss: parsed.mss.clone(),
+            notification_requested: parsed.disposition_notification_to.clone(),
+        };
+        if let Some(zip) = xdm {
+            match unpack(&zip, &self.limits) {
+                Err(e) => reception.xdm_error = Some(e),
+                Ok(un) => self.documents(&mut reception, un).await?,
+            }
+        }
+        if let Some(t) = &self.tracer {
+            let outcome = if reception.quarantined.is_empty() && reception.xdm_error.is_none() {
+                Outcome::Success
+            } else {
+                Outcome::Denied
+            };
+            t.record(kinds::MESSAGE_RECEIVED, outcome, |mut ev| {
+                ev = ev
+                    .with_detail("command", "UID FETCH")
+                    .with_detail("documents", reception.documents.len().to_string());
+                if let Some(id) = &reception.message_id {
+                    ev = ev.with_request_id(id.clone());
+                }
+                if let Some(f) = reception.from.as_ref() {
+                    ev = ev.with_detail("from", f.raw.clone());
+                }
+                if !reception.documents.is_empty() {
+                    ev = ev.with_document(
+                        reception
+                            .documents
+                            .iter()
+                            .map(|d| d.unique_id.clone())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
+                }
+                if let Some(PatientMatch::Automatic { local_id }) = &reception.patient {
+                    ev = ev.with_patient(local_id.clone());
+                }
+                ev
+            });
+            for q in &reception.quarantined {
+                t.record(kinds::MESSAGE_QUARANTINED, Outcome::Denied, |ev| {
+                    ev.with_detail("reason", q.to_string())
+                });
+            }
+            if let Some(e) = &reception.xdm_error {
+                t.record(kinds::MESSAGE_QUARANTINED, Outcome::Denied, |ev| {
+                    ev.with_detail("reason", e.to_string())
+                });
+            }
+        }
+        Ok(reception)
+    }
+
+    async fn documents(&self, reception: &mut Reception, un: crate::xdm::Unpacked) -> Result<()> {
+        let mut patient_ins: Option<Ins> = un
+            .patient_ids()
+            .first()
+            .and_then(|cx| Ins::from_cx(cx).ok());
+        for d in un.documents {
+            let name = format!("{XDM_FILE_NAME}/{}/{}", d.subset, d.uri);
+            if let Err(e) = scan(self.scanner.as_ref(), &name, &d.data).await {
+                reception.quarantined.push(e);
+                continue;
+            }
+            let parsed = segur_cda::Document::parse(d.data.clone());
+            let (patient, set_id, version, replaces, pdf, title) = match &parsed {
+                Ok(doc) => (
+                    DocumentPatient::from_header(&doc.header),
+                    doc.header.set_id.as_ref().map(ii_key),
+                    doc.header.version(),
+                    doc.header.replaces().map(ii_key),
+                    match &doc.body {
+                        segur_cda::Body::NonXml(n)
+                            if n.media_type().eq_ignore_ascii_case("application/pdf") =>
+                        {
+                            Some(n.decode().into_owned())
+                        }
+                        _ => None,
+                    },
+                    doc.header.title.clone(),
+                ),
+                Err(e) => {
+                    reception.xdm_error = Some(XdmError::BadMetadata {
+                        path: name.clone(),
+                        reason: format!("document is not a readable CDA: {e}"),
+                    });
+                    continue;
+                }
+            };
+            if patient_ins.is_none() {
+                patient_ins = patient.ins;
+            }
+            let novelty = self.novelty(
+                &d.entry.unique_id,
+                set_id.as_deref(),
+                version,
+                replaces.as_deref(),
+            );
+            reception.documents.push(ReceivedDocument {
+                uri: d.uri,
+                unique_id: d.entry.unique_id.clone(),
+                set_id,
+                version,
+                type_code: d.entry.type_code.code.clone(),
+                title: title
+                    .or(d.entry.title.clone())
+                    .unwrap_or_else(|| d.entry.type_code.display_name.clone()),
+                patient: patient.clone(),
+                cda: d.data,
+                pdf,
+                novelty,
+            });
+            if reception.patient_info.is_none() {
+                reception.patient_info = Some(DocumentPatient {
+                    ins: patient_ins,
+                    ..patient
+                });
+            }
+        }
+        if let Some(info) = reception.patient_info.clone() {
+            reception.patient = Some(self.match_patient(&info)?);
+        }
+        Ok(())
+    }
+
+    fn novelty(
+        &self,
+        unique_id: &str,
+        set_id: Option<&str>,
+        version: Option<u32>,
+        replaces: Option<&str>,
+    ) -> Novelty {
+        if self.documents.by_id(unique_id).is_some() {
+            return Novelty::AlreadyHeld;
+        }
+        if let Some(r) = replaces {
+            if self.documents.by_id(r).is_some() {
+                return Novelty::NewVersion {
+                    replaces: Some(r.to_owned()),
+                };
+            }
+        }
+        if let Some(s) = set_id {
+            let held = self.documents.by_set_id(s);
+            if let Some(latest) = held.iter().max_by_key(|h| h.version.unwrap_or(0)) {
+                return if version.unwrap_or(0) > latest.version.unwrap_or(0) {
+                    Novelty::NewVersion {
+                        replaces: Some(latest.unique_id.clone()),
+                    }
+                } else {
+                    Novelty::AlreadyHeld
+                };
+            }
+        }
+        if replaces.is_some() {
+            return Novelty::NewVersion {
+                replaces: replaces.map(str::to_owned),
+            };
+        }
+        Novelty::New
+    }
+
+    fn match_patient(&self, info: &DocumentPatient) -> Result<PatientMatch> {
+        let err = |e: String| ReceptionError::PatientIndex(e);
+        let traits_agree = |p: &KnownPatient| {
+            let t = p.identity.traits();
+            info.family_name
+                .as_deref()
+                .is_none_or(|f| same_name(t.birth_family_name().as_str(), f))
+                && info.birth_date.is_none_or(|d| t.birth_date().date() == d)
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        if let Some(ins) = &info.ins {
+            let found = self.patients.by_ins(ins).map_err(err)?;
+            let automatic: Vec<&KnownPatient> = found
+                .iter()
+                .filter(|p| {
+                    p.identity.qualified_ins().is_some_and(|q| q.ins() == ins) && traits_agree(p)
+                })
+                .collect();
+            if automatic.len() == 1 {
+                return Ok(PatientMatch::Automatic {
+                    local_id: automatic[0].local_id.clone(),
+                });
+            }
+            for p in &found {
+                let reason = if p.identity.qualified_ins().is_none() {
+                    CandidateReason::SameInsNotQualified
+                } else {
+                    CandidateReason::SameInsTraitsDiffer
+                };
+                candidates.push(Candidate {
+                    local_id: p.local_id.clone(),
+                    reason,
+                });
+            }
+        }
+        if let Some(f) = &info.family_name {
+            for p in self
+                .patients
+                .by_traits(f, info.given_names.as_deref(), info.birth_date)
+                .map_err(err)?
+            {
+                if !candidates.iter().any(|c| c.local_id == p.local_id) {
+                    candidates.push(Candidate {
+                        local_id: p.local_id,
+                        reason: CandidateReason::SameTraits,
+                    });
+                }
+            }
+        }
+        Ok(if candidates.is_empty() {
+            PatientMatch::NotFound
+        } else {
+            PatientMatch::Candidates(candidates)
+        })
+    }
+}
