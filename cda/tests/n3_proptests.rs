@@ -59,7 +59,10 @@ fn references_resolve(s: &Section) {
 
 fn label() -> impl Strategy<Value = String> {
     // Printable text with XML-special characters and accents, single spaces.
+    // A lone "-" is left out: it is the marker written for an empty text, so
+    // it cannot round-trip (it made this test fail about one run in three).
     "[a-zA-Z0-9éèàçôÉ<>&'\"%°/()+-]{1,12}( [a-zA-Z0-9éèàç<>&'\"]{1,10}){0,3}"
+        .prop_filter("\"-\" is the empty-text marker", |s| s != "-")
 }
 
 fn day() -> impl Strategy<Value = Ts> {

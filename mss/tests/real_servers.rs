@@ -15,8 +15,10 @@ use segur_mss::config::{Authentication, MailboxConfig, Security, ServerEndpoint,
 use segur_mss::imap::client::ImapClient;
 use segur_mss::mailbox::{INBOX, Mailbox};
 use segur_mss::message::parse::parse_message;
-use segur_mss::message::{DocumentFacts, MessageBuilder, MessagePatient, Recipient, SentDocument};
-use segur_mss::xdm::{ReadmeInfo, SubsetToWrite, XdmLimits, read_archive, write_archive};
+use segur_mss::message::{MessageBuilder, MessagePatient, Recipient};
+use segur_mss::xdm::{
+    DocumentToPack, PackOptions, ReadmeInfo, XdmLimits, pack, read_archive, unpack,
+};
 use segur_mss::{AuthError, ConnectionError, Error, MailAddress, MailboxKind};
 use segur_psc::{AccessToken, StaticTokenSource, TokenSource};
 use segur_ssi::tls::{ClientTlsBuilder, Identity, TrustEnvironment, TrustStore};
@@ -123,48 +125,53 @@ async fn wait_for(m: &Mailbox, message_id: &str) -> Vec<u8> {
 }
 
 fn xdm_message(from: &str, to: &str) -> segur_mss::message::OutgoingMessage {
-    let cda =
-        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>"
-            .to_vec();
-    let subset = SubsetToWrite {
-        name: "SUBSET01".into(),
-        metadata: b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><lcm:SubmitObjectsRequest xmlns:lcm=\"urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0\"/>".to_vec(),
-        documents: vec![("DOC0001.XML".into(), "Compte rendu d'imagerie médicale".into(), cda)],
-    };
-    let info = ReadmeInfo {
-        sender: "Cabinet de test".into(),
-        contact: from.into(),
-        software: "segur-mss interop test".into(),
-    };
-    let zip = write_archive(&[subset], &info, time::OffsetDateTime::now_utc()).unwrap();
+    // A real N1 CDA (segur-cda builder) packed with its XDS metadata.
+    let patient = segur_cda::samples::patient().build().unwrap();
+    let ids = segur_cda::clock::OidSequence::new(
+        segur_ids::Oid::parse("1.2.250.1.999.77").unwrap(),
+        &format!("RS-{}-", uuid::Uuid::new_v4().simple()),
+    );
+    let cda = segur_cda::samples::consultation_header(patient, &segur_cda::samples::clock(), &ids)
+        .build_n1(segur_cda::NonXmlBody::pdf(segur_cda::samples::simple_pdf(
+            &["Compte rendu", "RAS"],
+        )))
+        .unwrap()
+        .to_xml();
+    let packed = pack(
+        vec![DocumentToPack {
+            cda,
+            entry: Default::default(),
+            pdf: None,
+        }],
+        &PackOptions {
+            source_id: segur_ids::Oid::parse("1.2.250.1.999.77.1").unwrap(),
+            content_type_code: segur_cda::xds::XdsCode::new(
+                "04",
+                "1.2.250.1.213.1.1.4.12",
+                "Consultation",
+            ),
+            readme: ReadmeInfo {
+                sender: "Cabinet de test".into(),
+                contact: from.into(),
+                software: "segur-mss interop test".into(),
+            },
+            now: time::OffsetDateTime::now_utc(),
+        },
+    )
+    .unwrap();
+    let p = &packed.patient;
     let patient = MessagePatient {
-        family_name: "CORSE".into(),
-        given_name: "Figatellix".into(),
-        birth_date: time::macros::date!(1988 - 10 - 12),
+        family_name: p.family_name.clone().unwrap(),
+        given_name: "CAMILLE".into(),
+        birth_date: p.birth_date.unwrap(),
         file_number: Some("D-42".into()),
-        ins_qualified: true,
-        key: "p1".into(),
-    };
-    let facts = DocumentFacts {
-        id: "1.2.250.1.999.1^doc-1".into(),
-        code: "18748-4".into(),
-        label: "CR d'imagerie médicale".into(),
-        act_date: time::macros::date!(2022 - 05 - 31),
-        patient_key: "p1".into(),
-        paired_with: None,
-        replaces: None,
+        ins_qualified: p.ins.is_some(),
+        key: p.key(),
     };
     MessageBuilder::new(from.parse().unwrap(), "DEV935997")
         .to(Recipient::address(to.parse().unwrap()).unwrap())
         .text("Veuillez trouver ci-joint le compte rendu.")
-        .documents(
-            zip,
-            vec![SentDocument {
-                facts,
-                pdf: Some(b"%PDF-1.4 test".to_vec()),
-            }],
-            patient,
-        )
+        .documents(packed.zip, packed.documents, patient)
         .request_read_receipt()
         .build(time::OffsetDateTime::now_utc())
         .unwrap()
@@ -192,9 +199,9 @@ async fn xdm_message_through_postfix_read_back_from_dovecot_with_xoauth2() {
     let parsed = parse_message(&raw).unwrap();
     assert_eq!(
         parsed.subject.as_deref(),
-        Some("XDM/1.0/DDM+CR d'imagerie médicale CORSE Figatellix 12/10/1988")
+        Some("XDM/1.0/DDM+CR de consultation TESTPATIENT CAMILLE 12/03/1985")
     );
-    assert_eq!(parsed.mss.code_cda, vec!["18748-4"]);
+    assert_eq!(parsed.mss.code_cda, vec!["11488-4"]);
     assert_eq!(parsed.mss.ins_qualified, Some(true));
     assert_eq!(parsed.mss.nil.as_deref(), Some("DEV935997"));
     let names: Vec<_> = parsed
@@ -206,13 +213,17 @@ async fn xdm_message_through_postfix_read_back_from_dovecot_with_xoauth2() {
         names,
         vec![
             "IHE_XDM.zip",
-            "20220531_CR_d_imagerie_medicale_CORSE_FIGATELLIX_D_42.pdf"
+            "20240315_CR_de_consultation_TESTPATIENT_CAMILLE_D_42.pdf"
         ]
     );
     let zip = &parsed.attachments[0];
     assert_eq!(zip.content_type, "application/zip");
     let archive = read_archive(&zip.data, &XdmLimits::default()).unwrap();
     assert!(archive.subsets[0].file("DOC0001.XML").is_some());
+    // The package read back from dovecot passes the metadata checks.
+    let un = unpack(&zip.data, &XdmLimits::default()).unwrap();
+    assert_eq!(un.documents[0].entry.type_code.code, "11488-4");
+    assert_eq!(un.patient_ids().len(), 1);
     reader.close().await.unwrap();
     sender.close().await.unwrap();
 }

@@ -553,3 +553,42 @@ async fn mailbox_futures_are_send() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn xoauth2_tokens_are_checked_against_the_psc_simulator() {
+    let clock = segur_psc::ManualClock::new(time::OffsetDateTime::now_utc());
+    let psc = segur_psc::sim::PscSimulator::builder()
+        .clock(Arc::new(clock.clone()))
+        .access_token_lifetime(time::Duration::minutes(10))
+        .start()
+        .await
+        .unwrap();
+    let psc_tokens = psc.validator();
+    // The operator accepts PSC tokens and maps the professional's national id
+    // to the mailboxes it may open.
+    let v: TokenValidator =
+        Arc::new(move |t: &str| psc_tokens.validate(t).map(|i| i.national_id.to_string()));
+    let sim = OperatorSimulator::builder()
+        .account(addr(MEDECIN), MailboxKind::Personal)
+        .authorize("810003612545", addr(MEDECIN))
+        .token_validator(v)
+        .start()
+        .await
+        .unwrap();
+    let token = psc.mint_access_token("lgc", "mssante");
+    let m = oauth_mailbox(&sim, MEDECIN, token.secret(), Security::StartTls);
+    m.folders().await.unwrap();
+    // Ten minutes later the PSC token has expired: the operator refuses it.
+    clock.advance(time::Duration::minutes(11));
+    m.drop_session().await;
+    assert!(matches!(
+        m.folders().await,
+        Err(Error::Auth(AuthError::Rejected { .. }))
+    ));
+    // A token of another issuer is refused too.
+    let other = oauth_mailbox(&sim, MEDECIN, "not-a-psc-token", Security::ImplicitTls);
+    assert!(matches!(
+        other.folders().await,
+        Err(Error::Auth(AuthError::Rejected { .. }))
+    ));
+}
