@@ -310,9 +310,9 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     }
 
     if json {
-        println!("{}", report.to_json());
+        crate::output::write_stdout(&format!("{}\n", report.to_json()))?;
     } else {
-        print!("{}", console::summary(report));
+        crate::output::write_stdout(&console::summary(report))?;
     }
     if report.is_success() {
         Ok(())

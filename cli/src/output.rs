@@ -63,9 +63,21 @@ pub fn print(
 ) -> Result<(), CliError> {
     if json {
         let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.into()))?;
-        println!("{s}");
+        write_stdout(&format!("{s}\n"))
     } else {
-        println!("{}", human());
+        write_stdout(&format!("{}\n", human()))
     }
-    Ok(())
+}
+
+/// Writes `text` on stdout. A closed pipe (`segur … | head`) is not an error:
+/// the reader has what it wanted, so the command still succeeds quietly
+/// (`println!` would panic there).
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failed(e.into())),
+    }
 }

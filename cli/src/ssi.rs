@@ -248,7 +248,7 @@ fn password_check(kind: PolicyKind, users: &[String], json: bool) -> Result<(), 
         let v = serde_json::to_value(&check).map_err(|e| CliError::Failed(e.into()))?;
         output::print(true, &v, String::new)?;
     } else if check.is_accepted() {
-        println!("{}", check.explain());
+        output::write_stdout(&format!("{}\n", check.explain()))?;
     }
     if !check.is_accepted() {
         let reasons: Vec<String> = check.findings.iter().map(ToString::to_string).collect();
@@ -301,7 +301,10 @@ fn audit(cmd: &AuditSub, json: bool) -> Result<(), CliError> {
                             .as_ref()
                             .map(|h| format!(" (head {}:{})", h.seq, h.hash))
                             .unwrap_or_default();
-                        println!("intact: {} records{head}", report.records);
+                        output::write_stdout(&format!(
+                            "intact: {} records{head}\n",
+                            report.records
+                        ))?;
                     }
                     Ok(())
                 }
