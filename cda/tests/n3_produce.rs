@@ -125,3 +125,55 @@ fn same<T: std::fmt::Debug>(read: &T, built: &T, r: Richness) {
         );
     }
 }
+
+#[test]
+fn n3_documents_get_their_xds_metadata() {
+    use segur_cda::xds::{DocumentEntry, EntryOptions};
+    for (doc, code) in [
+        (
+            samples::vsm_document(Richness::Typical).unwrap(),
+            "urn:asip:ci-sis:vsm:2012",
+        ),
+        (
+            samples::eprescription_document(Richness::Typical).unwrap(),
+            "urn:ihe:pharm:pre:2010",
+        ),
+    ] {
+        let format_code = segur_cda::volets::format_code(&doc);
+        assert_eq!(format_code.as_ref().unwrap().code, code);
+        let options = EntryOptions {
+            format_code,
+            ..EntryOptions::default()
+        };
+        let xml = doc.to_xml();
+        let entry = DocumentEntry::from_document(&doc, &xml, &options).unwrap();
+        assert_eq!(entry.format_code.code, code);
+        assert_eq!(
+            entry.class_code.code,
+            if code.contains("vsm") { "11" } else { "42" }
+        );
+    }
+}
+
+#[test]
+fn summary_is_prefilled_from_the_host_patient_file() {
+    use segur_cda::n3::entries::Problem;
+    use segur_cda::volets::vsm::{MedicalSummary, PatientFile};
+
+    let s = MedicalSummary::from_patient_file(&samples::SamplePatientFile).unwrap();
+    assert_eq!(s, samples::medical_summary(Richness::Maximal).unwrap());
+
+    /// A patient file whose database is down.
+    struct Broken;
+    impl PatientFile for Broken {
+        type Error = String;
+        fn allergies(&self) -> Result<Vec<segur_cda::n3::entries::Allergy>, String> {
+            Err("database unavailable".into())
+        }
+        fn active_problems(&self) -> Result<Vec<Problem>, String> {
+            Ok(Vec::new())
+        }
+    }
+    let err = MedicalSummary::from_patient_file(&Broken).unwrap_err();
+    assert_eq!(err, segur_cda::N3Error::Host("database unavailable".into()));
+}

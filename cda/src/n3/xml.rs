@@ -226,9 +226,12 @@ pub fn parse_element(
     namespaces: &[(String, String)],
 ) -> Result<Element, N3Error> {
     let root = parse_fragment(fragment, namespaces)?;
-    root.elements()
-        .next()
-        .cloned()
+    root.children
+        .into_iter()
+        .find_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
         .ok_or_else(|| N3Error::Read {
             what: "XML element",
             path: String::new(),

@@ -59,6 +59,17 @@ pub fn document_code() -> Code {
     .with_system_name("LOINC")
 }
 
+/// The XDS formatCode of an eP-MED-DM document (TRE_A11-IheFormatCode,
+/// `urn:ihe:pharm:pre:2010`, the code the ANS maps templateId
+/// `1.2.250.1.213.1.1.1.39` to).
+pub fn format_code() -> crate::xds::XdsCode {
+    crate::xds::XdsCode::new(
+        "urn:ihe:pharm:pre:2010",
+        code_system::IHE_FORMAT_CODE.as_str(),
+        "Community Prescription",
+    )
+}
+
 /// Options of a prescription, written as INFO service events (TA_ASIP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PrescriptionOptions {

@@ -38,6 +38,21 @@ pub fn namespaces() -> Vec<(String, String)> {
     vec![("pharm".to_owned(), NS_PHARM.to_owned())]
 }
 
+/// The XDS formatCode of an N3 document of one of these volets (from its
+/// templateIds), to give to [`crate::xds::EntryOptions::format_code`].
+pub fn format_code(doc: &Document) -> Option<crate::xds::XdsCode> {
+    if doc.level() != crate::body::Level::N3 {
+        return None;
+    }
+    if doc.header.has_template(&eprescription::TEMPLATE) {
+        Some(eprescription::format_code())
+    } else if doc.header.has_template(&vsm::TEMPLATE) {
+        Some(vsm::format_code())
+    } else {
+        None
+    }
+}
+
 /// A context whose document time is the header's `effectiveTime`.
 pub(crate) fn context<'a>(header: &HeaderBuilder, ids: &'a dyn IdGenerator) -> RenderContext<'a> {
     RenderContext::new(

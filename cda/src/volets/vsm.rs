@@ -44,6 +44,16 @@ pub fn document_code() -> Code {
         .unwrap_or_else(|| Code::new("SYNTH", &code_system::TRE_A05, "Synthèse"))
 }
 
+/// The XDS formatCode of a VSM (TRE_A06-FormatCodeComplementaire,
+/// `urn:asip:ci-sis:vsm:2012`, the code the ANS maps the VSM templateId to).
+pub fn format_code() -> crate::xds::XdsCode {
+    crate::xds::XdsCode::new(
+        "urn:asip:ci-sis:vsm:2012",
+        code_system::XDS_FORMAT_CODE.as_str(),
+        "Synthèse médicale",
+    )
+}
+
 /// The service event code the volet requires (exact display name).
 pub fn service_event_code() -> Code {
     Code::new("34117-2", &code_system::LOINC, "Historique et clinique").with_system_name("LOINC")
