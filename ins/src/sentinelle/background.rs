@@ -248,12 +248,12 @@ impl Sentinelle {
             });
         }
         let now = self.now();
-        if let Some(last) = &record.last_insi_call
-            && now - last.at < self.inner.config.debounce
-        {
-            return BackgroundCheck::Debounced {
-                last_call_at: last.at,
-            };
+        if let Some(last) = &record.last_insi_call {
+            if now - last.at < self.inner.config.debounce {
+                return BackgroundCheck::Debounced {
+                    last_call_at: last.at,
+                };
+            }
         }
         let (tx, rx) = watch::channel(None);
         in_flight.insert(record.id.clone(), rx.clone());

@@ -204,10 +204,10 @@ impl Sentinelle {
             if let Some(n) = identity.traits().used_given_name() {
                 b = b.used_given_name(n.to_string());
             }
-            if returned.birth_place().is_none()
-                && let Some(p) = identity.traits().birth_place()
-            {
-                b = b.birth_place(p.to_string());
+            if returned.birth_place().is_none() {
+                if let Some(p) = identity.traits().birth_place() {
+                    b = b.birth_place(p.to_string());
+                }
             }
             let traits = b
                 .build()
