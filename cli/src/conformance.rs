@@ -270,13 +270,13 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     {
         check_output_parent(p)?;
     }
-    if let Some(dir) = &args.evidence {
-        if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
-            return Err(CliError::usage(format!(
-                "evidence directory {} is not empty",
-                dir.display()
-            )));
-        }
+    if let Some(dir) = &args.evidence
+        && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
+    {
+        return Err(CliError::usage(format!(
+            "evidence directory {} is not empty",
+            dir.display()
+        )));
     }
     let mut filter = args.selection.filter();
     for glob in &args.scenarios {

@@ -461,10 +461,8 @@ pub(crate) fn send(args: &SendArgs, json: bool) -> Result<(), CliError> {
             .map(|d| d.level() == segur_cda::Level::N3)
             .map_err(CliError::invalid)?;
         let mut doc = FeedDocument::cda(bytes);
-        if is_n3 {
-            if let Some(code) = &format {
-                doc = doc.format_code(code.clone());
-            }
+        if is_n3 && let Some(code) = &format {
+            doc = doc.format_code(code.clone());
         }
         feed = feed.with_document(doc);
     }
