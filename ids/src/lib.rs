@@ -81,7 +81,7 @@ fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn check_digits(kind: &'static str, value: &str) -> Result<(), IdError> {
