@@ -261,7 +261,7 @@ pub(crate) fn check_base64(text: &[u8]) -> Result<usize, (usize, String)> {
         count += 1;
         last_sig = i;
     }
-    if !count.is_multiple_of(4) {
+    if count % 4 != 0 {
         return Err((
             last_sig,
             format!("truncated base64: {count} characters is not a multiple of 4"),

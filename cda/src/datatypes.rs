@@ -577,10 +577,10 @@ impl PersonName {
                 out.push(p.value.trim().to_owned());
             }
         }
-        if out.is_empty()
-            && let Some(t) = self.parts.iter().find(|p| p.kind == NamePartKind::Text)
-        {
-            out.push(t.value.trim().to_owned());
+        if out.is_empty() {
+            if let Some(t) = self.parts.iter().find(|p| p.kind == NamePartKind::Text) {
+                out.push(t.value.trim().to_owned());
+            }
         }
         out.join(" ")
     }

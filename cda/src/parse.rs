@@ -517,11 +517,10 @@ impl<'i> Parser<'i> {
                         ..Default::default()
                     };
                     p.children(|p, c| {
-                        if let Child::Element(el, empty) = c
-                            && el.hl7
-                            && el.local == "intendedRecipient"
-                        {
-                            r.intended_recipient = p.role(&el, empty)?;
+                        if let Child::Element(el, empty) = c {
+                            if el.hl7 && el.local == "intendedRecipient" {
+                                r.intended_recipient = p.role(&el, empty)?;
+                            }
                         }
                         Ok(())
                     })?;
@@ -537,22 +536,20 @@ impl<'i> Parser<'i> {
                 "participant" if !empty => h.participants.push(p.participant(&el)?),
                 "inFulfillmentOf" if !empty => {
                     p.children(|p, c| {
-                        if let Child::Element(el, empty) = c
-                            && el.hl7
-                            && el.local == "order"
-                        {
-                            h.in_fulfillment_of.push(p.order(empty)?);
+                        if let Child::Element(el, empty) = c {
+                            if el.hl7 && el.local == "order" {
+                                h.in_fulfillment_of.push(p.order(empty)?);
+                            }
                         }
                         Ok(())
                     })?;
                 }
                 "documentationOf" if !empty => {
                     p.children(|p, c| {
-                        if let Child::Element(el, empty) = c
-                            && el.hl7
-                            && el.local == "serviceEvent"
-                        {
-                            h.documentation_of.push(p.service_event(&el, empty)?);
+                        if let Child::Element(el, empty) = c {
+                            if el.hl7 && el.local == "serviceEvent" {
+                                h.documentation_of.push(p.service_event(&el, empty)?);
+                            }
                         }
                         Ok(())
                     })?;
@@ -560,23 +557,20 @@ impl<'i> Parser<'i> {
                 "relatedDocument" if !empty => h.related_documents.push(p.related_document(&el)?),
                 "authorization" if !empty => {
                     p.children(|p, c| {
-                        if let Child::Element(el, empty) = c
-                            && el.hl7
-                            && el.local == "consent"
-                        {
-                            h.authorizations.push(p.consent(empty)?);
+                        if let Child::Element(el, empty) = c {
+                            if el.hl7 && el.local == "consent" {
+                                h.authorizations.push(p.consent(empty)?);
+                            }
                         }
                         Ok(())
                     })?;
                 }
                 "componentOf" if !empty => {
                     p.children(|p, c| {
-                        if let Child::Element(el, empty) = c
-                            && el.hl7
-                            && el.local == "encompassingEncounter"
-                            && !empty
-                        {
-                            h.component_of = Some(p.encounter()?);
+                        if let Child::Element(el, empty) = c {
+                            if el.hl7 && el.local == "encompassingEncounter" && !empty {
+                                h.component_of = Some(p.encounter()?);
+                            }
                         }
                         Ok(())
                     })?;
@@ -643,12 +637,11 @@ impl<'i> Parser<'i> {
         };
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch
-                    && e.hl7
-                    && e.local == "translation"
-                {
-                    let t = p.code(&e, empty)?;
-                    c.translations.push(t);
+                if let Child::Element(e, empty) = ch {
+                    if e.hl7 && e.local == "translation" {
+                        let t = p.code(&e, empty)?;
+                        c.translations.push(t);
+                    }
                 }
                 Ok(())
             })?;
@@ -664,14 +657,14 @@ impl<'i> Parser<'i> {
         };
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, _) = ch
-                    && e.hl7
-                {
-                    match e.local.as_str() {
-                        "low" => i.low = Some(p.ts(&e)?),
-                        "high" => i.high = Some(p.ts(&e)?),
-                        "center" if i.value.is_none() => i.value = Some(p.ts(&e)?),
-                        _ => {}
+                if let Child::Element(e, _) = ch {
+                    if e.hl7 {
+                        match e.local.as_str() {
+                            "low" => i.low = Some(p.ts(&e)?),
+                            "high" => i.high = Some(p.ts(&e)?),
+                            "center" if i.value.is_none() => i.value = Some(p.ts(&e)?),
+                            _ => {}
+                        }
                     }
                 }
                 Ok(())
@@ -727,11 +720,11 @@ impl<'i> Parser<'i> {
         };
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch
-                    && e.hl7
-                {
-                    let v = p.text_of(empty)?;
-                    a.push(&e.local, &v);
+                if let Child::Element(e, empty) = ch {
+                    if e.hl7 {
+                        let v = p.text_of(empty)?;
+                        a.push(&e.local, &v);
+                    }
                 }
                 Ok(())
             })?;
@@ -751,11 +744,10 @@ impl<'i> Parser<'i> {
         let mut names = Vec::new();
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch
-                    && e.hl7
-                    && e.local == "name"
-                {
-                    names.push(p.name(&e, empty)?);
+                if let Child::Element(e, empty) = ch {
+                    if e.hl7 && e.local == "name" {
+                        names.push(p.name(&e, empty)?);
+                    }
                 }
                 Ok(())
             })?;
@@ -848,12 +840,10 @@ impl<'i> Parser<'i> {
     fn record_target(&mut self) -> R<RecordTarget> {
         let mut rt = RecordTarget::default();
         self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch
-                && e.hl7
-                && e.local == "patientRole"
-                && !empty
-            {
-                rt.patient_role = p.patient_role()?;
+            if let Child::Element(e, empty) = ch {
+                if e.hl7 && e.local == "patientRole" && !empty {
+                    rt.patient_role = p.patient_role()?;
+                }
             }
             Ok(())
         })?;
@@ -920,20 +910,17 @@ impl<'i> Parser<'i> {
                     }
                     "birthplace" if !empty => {
                         p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch
-                                && e.hl7
-                                && e.local == "place"
-                                && !empty
-                            {
-                                p.children(|p, ch| {
-                                    if let Child::Element(e, empty) = ch
-                                        && e.hl7
-                                        && e.local == "addr"
-                                    {
-                                        pt.birthplace = Some(p.addr(&e, empty)?);
-                                    }
-                                    Ok(())
-                                })?;
+                            if let Child::Element(e, empty) = ch {
+                                if e.hl7 && e.local == "place" && !empty {
+                                    p.children(|p, ch| {
+                                        if let Child::Element(e, empty) = ch {
+                                            if e.hl7 && e.local == "addr" {
+                                                pt.birthplace = Some(p.addr(&e, empty)?);
+                                            }
+                                        }
+                                        Ok(())
+                                    })?;
+                                }
                             }
                             Ok(())
                         })?;
@@ -968,20 +955,17 @@ impl<'i> Parser<'i> {
     fn custodian(&mut self) -> R<Custodian> {
         let mut c = Custodian::default();
         self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch
-                && e.hl7
-                && e.local == "assignedCustodian"
-                && !empty
-            {
-                p.children(|p, ch| {
-                    if let Child::Element(e, empty) = ch
-                        && e.hl7
-                        && e.local == "representedCustodianOrganization"
-                    {
-                        c.organization = p.organization(empty)?;
-                    }
-                    Ok(())
-                })?;
+            if let Child::Element(e, empty) = ch {
+                if e.hl7 && e.local == "assignedCustodian" && !empty {
+                    p.children(|p, ch| {
+                        if let Child::Element(e, empty) = ch {
+                            if e.hl7 && e.local == "representedCustodianOrganization" {
+                                c.organization = p.organization(empty)?;
+                            }
+                        }
+                        Ok(())
+                    })?;
+                }
             }
             Ok(())
         })?;
@@ -1033,13 +1017,13 @@ impl<'i> Parser<'i> {
         let mut o = Order::default();
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch
-                    && e.hl7
-                {
-                    match e.local.as_str() {
-                        "id" => o.ids.push(p.ii(&e)?),
-                        "code" => o.code = Some(p.code(&e, empty)?),
-                        _ => {}
+                if let Child::Element(e, empty) = ch {
+                    if e.hl7 {
+                        match e.local.as_str() {
+                            "id" => o.ids.push(p.ii(&e)?),
+                            "code" => o.code = Some(p.code(&e, empty)?),
+                            _ => {}
+                        }
                     }
                 }
                 Ok(())
@@ -1103,24 +1087,24 @@ impl<'i> Parser<'i> {
             ..Default::default()
         };
         self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch
-                && e.hl7
-                && e.local == "parentDocument"
-                && !empty
-            {
-                p.children(|p, ch| {
-                    if let Child::Element(e, _) = ch
-                        && e.hl7
-                    {
-                        match e.local.as_str() {
-                            "id" => r.parent_ids.push(p.ii(&e)?),
-                            "setId" => r.parent_set_id = Some(p.ii(&e)?),
-                            "versionNumber" => r.parent_version_number = p.attr(&e, "value")?,
-                            _ => {}
+            if let Child::Element(e, empty) = ch {
+                if e.hl7 && e.local == "parentDocument" && !empty {
+                    p.children(|p, ch| {
+                        if let Child::Element(e, _) = ch {
+                            if e.hl7 {
+                                match e.local.as_str() {
+                                    "id" => r.parent_ids.push(p.ii(&e)?),
+                                    "setId" => r.parent_set_id = Some(p.ii(&e)?),
+                                    "versionNumber" => {
+                                        r.parent_version_number = p.attr(&e, "value")?
+                                    }
+                                    _ => {}
+                                }
+                            }
                         }
-                    }
-                    Ok(())
-                })?;
+                        Ok(())
+                    })?;
+                }
             }
             Ok(())
         })?;
@@ -1131,14 +1115,14 @@ impl<'i> Parser<'i> {
         let mut c = Consent::default();
         if !empty {
             self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch
-                    && e.hl7
-                {
-                    match e.local.as_str() {
-                        "id" => c.ids.push(p.ii(&e)?),
-                        "code" => c.code = Some(p.code(&e, empty)?),
-                        "statusCode" => c.status_code = p.attr(&e, "code")?,
-                        _ => {}
+                if let Child::Element(e, empty) = ch {
+                    if e.hl7 {
+                        match e.local.as_str() {
+                            "id" => c.ids.push(p.ii(&e)?),
+                            "code" => c.code = Some(p.code(&e, empty)?),
+                            "statusCode" => c.status_code = p.attr(&e, "code")?,
+                            _ => {}
+                        }
                     }
                 }
                 Ok(())
@@ -1160,11 +1144,10 @@ impl<'i> Parser<'i> {
                     "effectiveTime" => en.effective_time = Some(p.ivl(&e, empty)?),
                     "responsibleParty" if !empty => {
                         p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch
-                                && e.hl7
-                                && e.local == "assignedEntity"
-                            {
-                                en.responsible_party = Some(p.role(&e, empty)?);
+                            if let Child::Element(e, empty) = ch {
+                                if e.hl7 && e.local == "assignedEntity" {
+                                    en.responsible_party = Some(p.role(&e, empty)?);
+                                }
                             }
                             Ok(())
                         })?;
@@ -1175,13 +1158,15 @@ impl<'i> Parser<'i> {
                             ..Default::default()
                         };
                         p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch
-                                && e.hl7
-                            {
-                                match e.local.as_str() {
-                                    "time" => ep.time = Some(p.ivl(&e, empty)?),
-                                    "assignedEntity" => ep.assigned_entity = p.role(&e, empty)?,
-                                    _ => {}
+                            if let Child::Element(e, empty) = ch {
+                                if e.hl7 {
+                                    match e.local.as_str() {
+                                        "time" => ep.time = Some(p.ivl(&e, empty)?),
+                                        "assignedEntity" => {
+                                            ep.assigned_entity = p.role(&e, empty)?
+                                        }
+                                        _ => {}
+                                    }
                                 }
                             }
                             Ok(())
@@ -1190,12 +1175,10 @@ impl<'i> Parser<'i> {
                     }
                     "location" if !empty => {
                         p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch
-                                && e.hl7
-                                && e.local == "healthCareFacility"
-                                && !empty
-                            {
-                                en.health_care_facility = Some(p.facility()?);
+                            if let Child::Element(e, empty) = ch {
+                                if e.hl7 && e.local == "healthCareFacility" && !empty {
+                                    en.health_care_facility = Some(p.facility()?);
+                                }
                             }
                             Ok(())
                         })?;
@@ -1220,13 +1203,13 @@ impl<'i> Parser<'i> {
                     "code" => f.code = Some(p.code(&e, empty)?),
                     "location" if !empty => {
                         p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch
-                                && e.hl7
-                            {
-                                match e.local.as_str() {
-                                    "name" => f.location_name = Some(p.text_of(empty)?),
-                                    "addr" => f.location_addr = Some(p.addr(&e, empty)?),
-                                    _ => {}
+                            if let Child::Element(e, empty) = ch {
+                                if e.hl7 {
+                                    match e.local.as_str() {
+                                        "name" => f.location_name = Some(p.text_of(empty)?),
+                                        "addr" => f.location_addr = Some(p.addr(&e, empty)?),
+                                        _ => {}
+                                    }
                                 }
                             }
                             Ok(())
@@ -1266,20 +1249,17 @@ impl<'i> Parser<'i> {
                         let mut sb = StructuredBody::default();
                         if !empty {
                             p.children(|p, ch| {
-                                if let Child::Element(e, empty) = ch
-                                    && e.hl7
-                                    && e.local == "component"
-                                    && !empty
-                                {
-                                    p.children(|p, ch| {
-                                        if let Child::Element(e, empty) = ch
-                                            && e.hl7
-                                            && e.local == "section"
-                                        {
-                                            sb.sections.push(p.section(empty)?);
-                                        }
-                                        Ok(())
-                                    })?;
+                                if let Child::Element(e, empty) = ch {
+                                    if e.hl7 && e.local == "component" && !empty {
+                                        p.children(|p, ch| {
+                                            if let Child::Element(e, empty) = ch {
+                                                if e.hl7 && e.local == "section" {
+                                                    sb.sections.push(p.section(empty)?);
+                                                }
+                                            }
+                                            Ok(())
+                                        })?;
+                                    }
                                 }
                                 Ok(())
                             })?;
@@ -1436,11 +1416,10 @@ impl<'i> Parser<'i> {
                 }
                 "component" if !empty => {
                     p.children(|p, ch| {
-                        if let Child::Element(e, empty) = ch
-                            && e.hl7
-                            && e.local == "section"
-                        {
-                            s.sections.push(p.section(empty)?);
+                        if let Child::Element(e, empty) = ch {
+                            if e.hl7 && e.local == "section" {
+                                s.sections.push(p.section(empty)?);
+                            }
                         }
                         Ok(())
                     })?;

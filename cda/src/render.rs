@@ -201,9 +201,10 @@ fn name_line(n: &PersonName) -> String {
     if let Some(used) = n
         .part(&NamePartKind::Family, Some("CL"))
         .or_else(|| n.part(&NamePartKind::Family, Some("SP")))
-        && used != birth
     {
-        let _ = write!(s, " (nom utilisé : {used})");
+        if used != birth {
+            let _ = write!(s, " (nom utilisé : {used})");
+        }
     }
     s
 }
@@ -339,11 +340,10 @@ fn narrative(o: &mut String, t: &XmlFragment, media: &Media) {
                 }
             }
             Event::End(_) => {
-                if let Some(tag) = stack.pop()
-                    && !tag.is_empty()
-                    && tag != "br"
-                {
-                    let _ = write!(o, "</{tag}>");
+                if let Some(tag) = stack.pop() {
+                    if !tag.is_empty() && tag != "br" {
+                        let _ = write!(o, "</{tag}>");
+                    }
                 }
             }
             Event::Text(t) => {
@@ -530,10 +530,10 @@ fn scan_media(xml: &str, out: &mut Media) {
             }
             Event::End(e) => {
                 if e.local_name().as_ref() == b"value" {
-                    if let (Some(id), Some((mt, data))) = (current_id.clone(), value.take())
-                        && crate::body::check_base64(data.as_bytes()).is_ok()
-                    {
-                        out.insert(id, (mt, data));
+                    if let (Some(id), Some((mt, data))) = (current_id.clone(), value.take()) {
+                        if crate::body::check_base64(data.as_bytes()).is_ok() {
+                            out.insert(id, (mt, data));
+                        }
                     }
                 } else if e.local_name().as_ref() == b"observationMedia" {
                     current_id = None;

@@ -355,23 +355,23 @@ impl V {
     }
 
     fn null_flavor(&mut self, nf: &Option<String>, loc: &str) {
-        if let Some(nf) = nf
-            && !crate::datatypes::NullFlavor::ALLOWED.contains(&nf.as_str())
-        {
-            self.push(
-                "DT-01",
-                loc,
-                format!("nullFlavor {nf:?} is not allowed in the header"),
-            );
+        if let Some(nf) = nf {
+            if !crate::datatypes::NullFlavor::ALLOWED.contains(&nf.as_str()) {
+                self.push(
+                    "DT-01",
+                    loc,
+                    format!("nullFlavor {nf:?} is not allowed in the header"),
+                );
+            }
         }
     }
 
     fn ts(&mut self, ts: &Ts, loc: &str) {
         self.null_flavor(&ts.null_flavor, loc);
-        if let Some(v) = &ts.value
-            && !ts.is_valid()
-        {
-            self.push("DT-05", loc, format!("{v:?} is not a valid timestamp"));
+        if let Some(v) = &ts.value {
+            if !ts.is_valid() {
+                self.push("DT-05", loc, format!("{v:?} is not a valid timestamp"));
+            }
         }
     }
 
@@ -394,15 +394,16 @@ impl V {
             } else if t.null_flavor.is_none() {
                 self.push("DT-02", &loc, "telecom without @value nor @nullFlavor");
             }
-            if let Some(u) = &t.use_
-                && u.split_whitespace()
+            if let Some(u) = &t.use_ {
+                if u.split_whitespace()
                     .any(|u| !value_sets::TELECOM_USE.contains(&u))
-            {
-                self.push(
-                    "DT-02",
-                    &loc,
-                    format!("telecom @use {u:?} not in the value set"),
-                );
+                {
+                    self.push(
+                        "DT-02",
+                        &loc,
+                        format!("telecom @use {u:?} not in the value set"),
+                    );
+                }
             }
         }
     }
@@ -411,15 +412,16 @@ impl V {
         for (i, a) in addrs.iter().enumerate() {
             let loc = idx(base, "addr", i, addrs.len());
             self.null_flavor(&a.null_flavor, &loc);
-            if let Some(u) = &a.use_
-                && u.split_whitespace()
+            if let Some(u) = &a.use_ {
+                if u.split_whitespace()
                     .any(|u| !value_sets::ADDR_USE.contains(&u))
-            {
-                self.push(
-                    "DT-03",
-                    &loc,
-                    format!("addr @use {u:?} not in the value set"),
-                );
+                {
+                    self.push(
+                        "DT-03",
+                        &loc,
+                        format!("addr @use {u:?} not in the value set"),
+                    );
+                }
             }
         }
     }
@@ -978,15 +980,14 @@ fn header_rules(v: &mut V, h: &Header) {
                 "the first serviceEvent needs an effectiveTime and a performer",
             );
         }
-        if let Some(c) = &s.code
-            && c.null_flavor.is_none()
-            && (c.code.is_none() || c.code_system.is_none())
-        {
-            v.push(
-                "DOC-05",
-                format!("{base}/code"),
-                "serviceEvent/code needs @code and @codeSystem",
-            );
+        if let Some(c) = &s.code {
+            if c.null_flavor.is_none() && (c.code.is_none() || c.code_system.is_none()) {
+                v.push(
+                    "DOC-05",
+                    format!("{base}/code"),
+                    "serviceEvent/code needs @code and @codeSystem",
+                );
+            }
         }
         if let Some(t) = &s.effective_time {
             for ts in [&t.low, &t.high, &t.value].into_iter().flatten() {
@@ -1063,15 +1064,14 @@ fn header_rules(v: &mut V, h: &Header) {
                     }
                 }
             }
-            if let Some(c) = &e.code
-                && c.null_flavor.is_none()
-                && !value_sets::ENCOUNTER.contains(&c.code_str())
-            {
-                v.push(
-                    "ENC-03",
-                    format!("{base}/code"),
-                    format!("encounter code {:?} not in J142", c.code_str()),
-                );
+            if let Some(c) = &e.code {
+                if c.null_flavor.is_none() && !value_sets::ENCOUNTER.contains(&c.code_str()) {
+                    v.push(
+                        "ENC-03",
+                        format!("{base}/code"),
+                        format!("encounter code {:?} not in J142", c.code_str()),
+                    );
+                }
             }
             match e
                 .health_care_facility
@@ -1103,15 +1103,16 @@ fn name_rules(v: &mut V, n: &PersonName, loc: &str) {
     v.null_flavor(&n.null_flavor, loc);
     prefix_suffix(v, n, loc);
     for p in &n.parts {
-        if p.kind == NamePartKind::Family
-            && let Some(q) = &p.qualifier
-            && !value_sets::FAMILY_QUALIFIERS.contains(&q.as_str())
-        {
-            v.push(
-                "RT-08",
-                format!("{loc}/family"),
-                format!("family @qualifier {q:?} not BR, SP or CL"),
-            );
+        if p.kind == NamePartKind::Family {
+            if let Some(q) = &p.qualifier {
+                if !value_sets::FAMILY_QUALIFIERS.contains(&q.as_str()) {
+                    v.push(
+                        "RT-08",
+                        format!("{loc}/family"),
+                        format!("family @qualifier {q:?} not BR, SP or CL"),
+                    );
+                }
+            }
         }
     }
 }

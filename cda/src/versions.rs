@@ -118,15 +118,15 @@ pub enum VersionRelation {
 
 /// Compares a received header with a held one.
 pub fn compare(held: &Header, received: &Header) -> VersionRelation {
-    if let (Some(a), Some(b)) = (&held.id, &received.id)
-        && a.same_as(b)
-    {
-        return VersionRelation::Duplicate;
+    if let (Some(a), Some(b)) = (&held.id, &received.id) {
+        if a.same_as(b) {
+            return VersionRelation::Duplicate;
+        }
     }
-    if let (Some(held_id), Some(rplc)) = (&held.id, received.replaces())
-        && held_id.same_as(rplc)
-    {
-        return VersionRelation::NewerVersion;
+    if let (Some(held_id), Some(rplc)) = (&held.id, received.replaces()) {
+        if held_id.same_as(rplc) {
+            return VersionRelation::NewerVersion;
+        }
     }
     match (&held.set_id, &received.set_id) {
         (Some(a), Some(b)) if a.same_as(b) => match (held.version(), received.version()) {

@@ -453,13 +453,13 @@ impl DmpClient {
         if !(200..300).contains(&status) {
             return Err(ProtocolError::HttpStatus { status }.into());
         }
-        if let Some(r) = received.relates_to()
-            && r != message_id
-        {
-            return Err(ProtocolError::Unexpected(format!(
-                "response relates to {r}, not to the request {message_id}"
-            ))
-            .into());
+        if let Some(r) = received.relates_to() {
+            if r != message_id {
+                return Err(ProtocolError::Unexpected(format!(
+                    "response relates to {r}, not to the request {message_id}"
+                ))
+                .into());
+            }
         }
         Ok(received)
     }

@@ -904,10 +904,10 @@ pub(crate) fn read_retrieve_response(
             content: received.binary(content_el)?,
         });
     }
-    if docs.is_empty()
-        && let Some(f) = failure
-    {
-        return Err(Error::Registry(f));
+    if docs.is_empty() {
+        if let Some(f) = failure {
+            return Err(Error::Registry(f));
+        }
     }
     Ok((docs, failure))
 }

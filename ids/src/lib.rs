@@ -81,7 +81,7 @@ fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum.is_multiple_of(10)
+    sum % 10 == 0
 }
 
 fn check_digits(kind: &'static str, value: &str) -> Result<(), IdError> {

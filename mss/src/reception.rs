@@ -514,12 +514,12 @@ impl Receiver {
         if self.documents.by_id(unique_id).is_some() {
             return Novelty::AlreadyHeld;
         }
-        if let Some(r) = replaces
-            && self.documents.by_id(r).is_some()
-        {
-            return Novelty::NewVersion {
-                replaces: Some(r.to_owned()),
-            };
+        if let Some(r) = replaces {
+            if self.documents.by_id(r).is_some() {
+                return Novelty::NewVersion {
+                    replaces: Some(r.to_owned()),
+                };
+            }
         }
         if let Some(s) = set_id {
             let held = self.documents.by_set_id(s);

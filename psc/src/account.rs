@@ -139,10 +139,10 @@ impl<'s, S: AccountStore> AccountLinker<'s, S> {
     pub fn resolve(&self, identity: &PscIdentity) -> Result<LinkDecision, AccountLinkError> {
         let mut linked: Vec<LocalAccountId> = Vec::new();
         for id in identity.all_ids() {
-            if let Some(acc) = self.store.find_link(&identity.issuer, id)?
-                && !linked.contains(&acc)
-            {
-                linked.push(acc);
+            if let Some(acc) = self.store.find_link(&identity.issuer, id)? {
+                if !linked.contains(&acc) {
+                    linked.push(acc);
+                }
             }
         }
         match linked.len() {

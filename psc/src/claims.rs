@@ -366,10 +366,10 @@ impl PscUserInfo {
             } else {
                 IdNatPs::parse(&o.identifiant).ok()
             };
-            if let Some(id) = parsed
-                && !out.contains(&id)
-            {
-                out.push(id);
+            if let Some(id) = parsed {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
             }
         }
         out

@@ -267,10 +267,10 @@ impl PscClient {
 
     async fn provider(&self) -> Result<CachedProvider, Error> {
         let now = self.clock.now();
-        if let Some(p) = self.provider.read().await.as_ref()
-            && p.fetched_at + self.discovery_ttl > now
-        {
-            return Ok(p.clone());
+        if let Some(p) = self.provider.read().await.as_ref() {
+            if p.fetched_at + self.discovery_ttl > now {
+                return Ok(p.clone());
+            }
         }
         self.load_provider().await
     }

@@ -313,10 +313,10 @@ impl PendingAuthorization {
         if !state_ok {
             return Err(CallbackError::StateMismatch);
         }
-        if let Some(iss) = &response.iss
-            && iss.trim_end_matches('/') != self.issuer.trim_end_matches('/')
-        {
-            return Err(CallbackError::IssuerMismatch(iss.clone()));
+        if let Some(iss) = &response.iss {
+            if iss.trim_end_matches('/') != self.issuer.trim_end_matches('/') {
+                return Err(CallbackError::IssuerMismatch(iss.clone()));
+            }
         }
         if let Some(error) = &response.error {
             return Err(CallbackError::Provider {

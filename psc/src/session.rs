@@ -120,10 +120,10 @@ impl PscSession {
     /// service (no revocation endpoint is known for them).
     pub async fn logout(&self) -> Result<(), Error> {
         let mut state = self.state.lock().await;
-        if let Some(refresh) = &state.refresh
-            && let Err(e) = self.client.revoke(refresh.secret(), "refresh_token").await
-        {
-            tracing::warn!(error = %e, "refresh token revocation failed");
+        if let Some(refresh) = &state.refresh {
+            if let Err(e) = self.client.revoke(refresh.secret(), "refresh_token").await {
+                tracing::warn!(error = %e, "refresh token revocation failed");
+            }
         }
         let result = self.client.logout(&state.id_token).await;
         state.refresh = None;
@@ -201,14 +201,14 @@ impl TokenSource for PscSession {
                 .get(audience)
                 .ok_or_else(|| Error::NoToken(audience.clone()))?;
             let now = self.client.clock().now();
-            if let Some(t) = state.services.get(audience)
-                && self.fresh(t, now)
-            {
-                return Ok(BearerToken::new(
-                    t.token.clone(),
-                    audience.clone(),
-                    t.expires_at,
-                ));
+            if let Some(t) = state.services.get(audience) {
+                if self.fresh(t, now) {
+                    return Ok(BearerToken::new(
+                        t.token.clone(),
+                        audience.clone(),
+                        t.expires_at,
+                    ));
+                }
             }
             let subject = self.psc_access_token(&mut state).await?;
             tracing::debug!(%audience, "token exchange");

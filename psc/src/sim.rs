@@ -916,10 +916,10 @@ async fn authorize(
     if get("code_challenge_method") != "S256" || get("code_challenge").len() < 43 {
         return fail("invalid_request", "PKCE S256 required");
     }
-    if let Some(acr) = q.get("acr_values")
-        && !acr.split(' ').any(|a| a == "eidas1")
-    {
-        return fail("invalid_request", "unsupported acr_values");
+    if let Some(acr) = q.get("acr_values") {
+        if !acr.split(' ').any(|a| a == "eidas1") {
+            return fail("invalid_request", "unsupported acr_values");
+        }
     }
     if get("prompt") == "none" && !st.sso {
         return fail("login_required", "no PSC session");

@@ -194,14 +194,14 @@ impl IdTokenVerifier {
         let payload = self.verify_signature(jwt)?;
         let value: serde_json::Value =
             serde_json::from_slice(&payload).map_err(|e| ClaimsError::Malformed(e.to_string()))?;
-        if let Some(iss) = value.get("iss").and_then(|v| v.as_str())
-            && iss != self.issuer
-        {
-            return Err(ClaimsError::Issuer {
-                expected: self.issuer.clone(),
-                actual: iss.to_owned(),
+        if let Some(iss) = value.get("iss").and_then(|v| v.as_str()) {
+            if iss != self.issuer {
+                return Err(ClaimsError::Issuer {
+                    expected: self.issuer.clone(),
+                    actual: iss.to_owned(),
+                }
+                .into());
             }
-            .into());
         }
         if let Some(aud) = value.get("aud") {
             let ok = match aud {

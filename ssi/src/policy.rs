@@ -376,10 +376,10 @@ impl CryptoPolicy {
                 Ok(())
             }
             KeyAlgorithm::Ec(curve) => {
-                if let Curve::Other { oid, bits } = curve
-                    && *bits == 0
-                {
-                    return Err(PolicyViolation::CurveNotAllowed { oid: oid.clone() });
+                if let Curve::Other { oid, bits } = curve {
+                    if *bits == 0 {
+                        return Err(PolicyViolation::CurveNotAllowed { oid: oid.clone() });
+                    }
                 }
                 if curve.bits() < self.min_ec_bits {
                     return Err(PolicyViolation::WeakEcKey {

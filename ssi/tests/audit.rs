@@ -17,7 +17,7 @@ use time::{Duration, OffsetDateTime};
 const T0: OffsetDateTime = datetime!(2026-03-01 08:00 UTC);
 
 fn event(i: u64) -> AuditEvent {
-    let kind: AuditKind = if i.is_multiple_of(3) {
+    let kind: AuditKind = if i % 3 == 0 {
         kinds::LOGIN_SUCCESS
     } else {
         "dmp.document.consult".parse().unwrap()
@@ -25,7 +25,7 @@ fn event(i: u64) -> AuditEvent {
     AuditEvent::new(
         kind,
         format!("user-{}", i % 4),
-        if i.is_multiple_of(5) {
+        if i % 5 == 0 {
             Outcome::Failure
         } else {
             Outcome::Success

@@ -407,10 +407,10 @@ fn check_component(c: &str) -> Result<(), String> {
         return Ok(());
     }
     for p in PREFIXES {
-        if let Some(rest) = atom.strip_prefix(p)
-            && METRIC_ATOMS.contains(&rest)
-        {
-            return Ok(());
+        if let Some(rest) = atom.strip_prefix(p) {
+            if METRIC_ATOMS.contains(&rest) {
+                return Ok(());
+            }
         }
     }
     Err(format!("unknown unit atom {atom:?}"))
@@ -689,12 +689,13 @@ pub(crate) fn check_period(ivl: &IvlTs, field: &'static str) -> Result<(), N3Err
     if let (Some(l), Some(h)) = (
         ivl.low.as_ref().and_then(Ts::to_offset_datetime),
         ivl.high.as_ref().and_then(Ts::to_offset_datetime),
-    ) && h < l
-    {
-        return Err(N3Error::Invalid {
-            field,
-            reason: "the end is before the start".into(),
-        });
+    ) {
+        if h < l {
+            return Err(N3Error::Invalid {
+                field,
+                reason: "the end is before the start".into(),
+            });
+        }
     }
     Ok(())
 }

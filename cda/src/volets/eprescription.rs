@@ -548,45 +548,50 @@ fn entry_rules(sections: &[Section], namespaces: &[(String, String)]) -> Vec<N3E
                 });
                 continue;
             };
-            if meds
-                && let Some(sa) = el
+            if meds {
+                if let Some(sa) = el
                     .child("substanceAdministration")
                     .filter(|sa| sa.has_template(tpl::PRESCRIBED_MEDICATION[3].as_str()))
-                && flag_count(sa, &tpl::FLAG_ALD) != 1
-            {
-                out.push(N3Error::Volet {
-                    rule: "EP-MED-DM/medication-ald",
-                    message: "each FR-Traitement-prescrit has exactly one FR-En-rapport-avec-ALD"
-                        .into(),
-                });
-            }
-            if devices
-                && let Some(sp) = el
-                    .child("supply")
-                    .filter(|sp| sp.has_template(tpl::MEDICAL_DEVICE[0].as_str()))
-            {
-                for (t, name) in [
-                    (&tpl::FLAG_ALD, "FR-En-rapport-avec-ALD"),
-                    (
-                        &tpl::FLAG_WORK_ACCIDENT,
-                        "FR-En-rapport-avec-accident-travail",
-                    ),
-                    (&tpl::FLAG_NON_REIMBURSABLE, "FR-Non-remboursable"),
-                    (&tpl::FLAG_PREVENTION, "FR-En-rapport-avec-la-prevention"),
-                ] {
-                    if flag_count(sp, t) != 1 {
+                {
+                    if flag_count(sa, &tpl::FLAG_ALD) != 1 {
                         out.push(N3Error::Volet {
-                            rule: "EP-MED-DM/device-flags",
-                            message: format!("each medical device has exactly one {name}"),
+                            rule: "EP-MED-DM/medication-ald",
+                            message:
+                                "each FR-Traitement-prescrit has exactly one FR-En-rapport-avec-ALD"
+                                    .into(),
                         });
                     }
                 }
-                if sp.children_named("repeatNumber").count() != 1 {
-                    out.push(N3Error::Volet {
-                        rule: "EP-MED-DM/device-renewals",
-                        message: "each medical device has its number of renewals (repeatNumber)"
-                            .into(),
-                    });
+            }
+            if devices {
+                if let Some(sp) = el
+                    .child("supply")
+                    .filter(|sp| sp.has_template(tpl::MEDICAL_DEVICE[0].as_str()))
+                {
+                    for (t, name) in [
+                        (&tpl::FLAG_ALD, "FR-En-rapport-avec-ALD"),
+                        (
+                            &tpl::FLAG_WORK_ACCIDENT,
+                            "FR-En-rapport-avec-accident-travail",
+                        ),
+                        (&tpl::FLAG_NON_REIMBURSABLE, "FR-Non-remboursable"),
+                        (&tpl::FLAG_PREVENTION, "FR-En-rapport-avec-la-prevention"),
+                    ] {
+                        if flag_count(sp, t) != 1 {
+                            out.push(N3Error::Volet {
+                                rule: "EP-MED-DM/device-flags",
+                                message: format!("each medical device has exactly one {name}"),
+                            });
+                        }
+                    }
+                    if sp.children_named("repeatNumber").count() != 1 {
+                        out.push(N3Error::Volet {
+                            rule: "EP-MED-DM/device-renewals",
+                            message:
+                                "each medical device has its number of renewals (repeatNumber)"
+                                    .into(),
+                        });
+                    }
                 }
             }
         }

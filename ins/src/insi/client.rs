@@ -376,9 +376,10 @@ fn transport_error(e: &reqwest::Error, timeout: Duration, attempts: u32) -> Insi
         if let Some(inner) = e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
-            && holds_rustls(inner)
         {
-            return true;
+            if holds_rustls(inner) {
+                return true;
+            }
         }
         e.source().is_some_and(holds_rustls)
     }

@@ -810,10 +810,10 @@ fn check_request(
         .as_ref()
         .and_then(|l| l.idam.as_deref())
         .unwrap_or_default();
-    if let Some(allowed) = &state.allowed_idams
-        && !allowed.iter().any(|a| a == idam)
-    {
-        return Some(fault_desir_550(mid));
+    if let Some(allowed) = &state.allowed_idams {
+        if !allowed.iter().any(|a| a == idam) {
+            return Some(fault_desir_550(mid));
+        }
     }
     let bearer = headers
         .iter()

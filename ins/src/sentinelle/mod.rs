@@ -613,27 +613,28 @@ impl Sentinelle {
         match answer {
             Ok(ex) => {
                 let code = ex.response.outcome.code();
-                if let InsiOutcome::Found(identity) = ex.response.outcome
-                    && let (Some(ins), Ok(traits)) =
+                if let InsiOutcome::Found(identity) = ex.response.outcome {
+                    if let (Some(ins), Ok(traits)) =
                         (identity.ins(), index::returned_traits(&identity))
-                {
-                    let draft = CreationDraft {
-                        traits: traits.clone(),
-                        ins: Some(ins),
-                        method: CollectionMethod::CarteVitale,
-                        insi_answer: Some(PendingInsiAnswer::new(
-                            ex.called_at,
-                            (*identity).clone(),
-                            &traits,
-                            AnswerSource::Vitale,
-                        )),
-                    };
-                    let outcome = self.lookup(&traits, Some(&ins), draft)?;
-                    let outcome = self.attach_vitale_answer(outcome, &identity, started)?;
-                    return Ok(VitaleFindResult {
-                        outcome,
-                        insi: Ok(code),
-                    });
+                    {
+                        let draft = CreationDraft {
+                            traits: traits.clone(),
+                            ins: Some(ins),
+                            method: CollectionMethod::CarteVitale,
+                            insi_answer: Some(PendingInsiAnswer::new(
+                                ex.called_at,
+                                (*identity).clone(),
+                                &traits,
+                                AnswerSource::Vitale,
+                            )),
+                        };
+                        let outcome = self.lookup(&traits, Some(&ins), draft)?;
+                        let outcome = self.attach_vitale_answer(outcome, &identity, started)?;
+                        return Ok(VitaleFindResult {
+                            outcome,
+                            insi: Ok(code),
+                        });
+                    }
                 }
                 Ok(VitaleFindResult {
                     outcome: self.vitale_fallback(beneficiary)?,

@@ -98,12 +98,12 @@ pub fn parse_autoconfig(
                 }
             }
             Event::End(_) => {
-                if let Some(name) = path.pop()
-                    && (name == "incomingServer" || name == "outgoingServer")
-                    && current.is_some()
-                    && let Some(s) = current.take()
-                {
-                    servers.push(s);
+                if let Some(name) = path.pop() {
+                    if (name == "incomingServer" || name == "outgoingServer") && current.is_some() {
+                        if let Some(s) = current.take() {
+                            servers.push(s);
+                        }
+                    }
                 }
             }
             Event::Text(t) => {

@@ -318,10 +318,10 @@ impl ImapClient {
 
     /// `SELECT` (skipped when already selected).
     pub async fn select(&mut self, folder: &str) -> Result<SelectInfo> {
-        if let Some(s) = &self.selected
-            && s.name == folder
-        {
-            return Ok(s.clone());
+        if let Some(s) = &self.selected {
+            if s.name == folder {
+                return Ok(s.clone());
+            }
         }
         self.selected = None;
         let r = self.run(&Command::Select(folder.to_owned())).await?;

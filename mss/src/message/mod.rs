@@ -545,13 +545,13 @@ impl MessageBuilder {
             }
             // N1+N3 pairs travel together.
             for d in docs {
-                if let Some(p) = &d.facts.paired_with
-                    && !docs.iter().any(|o| &o.facts.id == p)
-                {
-                    return Err(MessageError::IncompletePair {
-                        present: d.facts.id.clone(),
-                        missing: p.clone(),
-                    });
+                if let Some(p) = &d.facts.paired_with {
+                    if !docs.iter().any(|o| &o.facts.id == p) {
+                        return Err(MessageError::IncompletePair {
+                            present: d.facts.id.clone(),
+                            missing: p.clone(),
+                        });
+                    }
                 }
                 if d.facts.code.trim().is_empty() || d.facts.code.contains([',', '\r', '\n']) {
                     return Err(MessageError::InvalidDocument {
@@ -690,18 +690,18 @@ impl MessageBuilder {
         };
         let bytes = write_message(&headers, &root)?;
         let limit = self.max_size.or(to_patient.then_some(MES_MAX_SIZE));
-        if let Some(limit) = limit
-            && bytes.len() as u64 > limit
-        {
-            return Err(MessageError::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-                recipient: if to_patient {
-                    "Mon espace santé".into()
-                } else {
-                    "the configured limit".into()
-                },
-            });
+        if let Some(limit) = limit {
+            if bytes.len() as u64 > limit {
+                return Err(MessageError::TooLarge {
+                    size: bytes.len() as u64,
+                    limit,
+                    recipient: if to_patient {
+                        "Mon espace santé".into()
+                    } else {
+                        "the configured limit".into()
+                    },
+                });
+            }
         }
         let recipients = self
             .to

@@ -154,19 +154,19 @@ fn to_offset(dt: &mail_parser::DateTime) -> Option<OffsetDateTime> {
 fn message_id_in_headers(text: &str) -> Option<String> {
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("message-id")
-        {
-            let mut v = value.trim().to_owned();
-            while let Some(next) = lines.peek() {
-                if next.starts_with([' ', '\t']) {
-                    v.push_str(next.trim());
-                    lines.next();
-                } else {
-                    break;
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("message-id") {
+                let mut v = value.trim().to_owned();
+                while let Some(next) = lines.peek() {
+                    if next.starts_with([' ', '\t']) {
+                        v.push_str(next.trim());
+                        lines.next();
+                    } else {
+                        break;
+                    }
                 }
+                return Some(bracket(&v));
             }
-            return Some(bracket(&v));
         }
     }
     None
@@ -246,10 +246,10 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
             (_, "message", "disposition-notification") => {
                 let text = String::from_utf8_lossy(part.contents()).into_owned();
                 out.report = Some(Report::Disposition(parse_disposition(&text)));
-                if let Some(Report::Disposition(d)) = &out.report
-                    && out.original_message_id.is_none()
-                {
-                    out.original_message_id = d.original_message_id.clone();
+                if let Some(Report::Disposition(d)) = &out.report {
+                    if out.original_message_id.is_none() {
+                        out.original_message_id = d.original_message_id.clone();
+                    }
                 }
             }
             (_, "message", "delivery-status") | (_, "message", "global-delivery-status") => {
@@ -305,14 +305,14 @@ pub fn parse_message(raw: &[u8]) -> Result<ParsedMessage, MessageError> {
             }
         }
     }
-    if out.original_message_id.is_none()
-        && let Some(Report::Delivery(_)) = &out.report
-    {
-        // Some servers return the headers as a text part without type.
-        for a in &out.attachments {
-            if let Some(id) = message_id_in_headers(&String::from_utf8_lossy(&a.data)) {
-                out.original_message_id = Some(id);
-                break;
+    if out.original_message_id.is_none() {
+        if let Some(Report::Delivery(_)) = &out.report {
+            // Some servers return the headers as a text part without type.
+            for a in &out.attachments {
+                if let Some(id) = message_id_in_headers(&String::from_utf8_lossy(&a.data)) {
+                    out.original_message_id = Some(id);
+                    break;
+                }
             }
         }
     }

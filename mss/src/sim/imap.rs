@@ -556,10 +556,10 @@ impl Session {
                     if marks_seen && !flags.iter().any(|f| f == "\\Seen") {
                         flags.push("\\Seen".into());
                         self.with_user(|st, u| {
-                            if let Some(f) = st.folder_mut(u, folder)
-                                && let Some(x) = f.messages.iter_mut().find(|x| x.uid == m.uid)
-                            {
-                                x.flags = flags.clone();
+                            if let Some(f) = st.folder_mut(u, folder) {
+                                if let Some(x) = f.messages.iter_mut().find(|x| x.uid == m.uid) {
+                                    x.flags = flags.clone();
+                                }
                             }
                         });
                     }

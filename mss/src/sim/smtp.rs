@@ -189,12 +189,12 @@ pub(crate) async fn session(
                 if user.is_none() {
                     shared.stats().smtp_logins += 1;
                 }
-                if let Some(size) = param(&upper, "SIZE=").and_then(|s| s.parse::<u64>().ok())
-                    && size > shared.max_size
-                {
-                    conn.write(b"552 5.3.4 Message size exceeds fixed limit\r\n")
-                        .await?;
-                    continue;
+                if let Some(size) = param(&upper, "SIZE=").and_then(|s| s.parse::<u64>().ok()) {
+                    if size > shared.max_size {
+                        conn.write(b"552 5.3.4 Message size exceeds fixed limit\r\n")
+                            .await?;
+                        continue;
+                    }
                 }
                 tx = Some(Tx {
                     from,

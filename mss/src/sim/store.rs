@@ -86,10 +86,10 @@ pub(crate) fn header_value(raw: &[u8], name: &str) -> Option<String> {
             }
             return value;
         }
-        if let Some((n, v)) = line.split_once(':')
-            && n.trim().eq_ignore_ascii_case(name)
-        {
-            value = Some(v.trim().to_owned());
+        if let Some((n, v)) = line.split_once(':') {
+            if n.trim().eq_ignore_ascii_case(name) {
+                value = Some(v.trim().to_owned());
+            }
         }
     }
     value

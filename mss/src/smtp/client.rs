@@ -197,15 +197,15 @@ impl SmtpClient {
     /// message is sent to the others. Fails when all are refused.
     pub async fn send(&mut self, msg: &OutgoingMessage) -> Result<SendReport> {
         let size = msg.bytes.len() as u64;
-        if let Some(limit) = self.ehlo.size.filter(|l| *l > 0)
-            && size > limit
-        {
-            return Err(MessageError::TooLarge {
-                size,
-                limit,
-                recipient: format!("the operator ({})", self.conn.endpoint()),
+        if let Some(limit) = self.ehlo.size.filter(|l| *l > 0) {
+            if size > limit {
+                return Err(MessageError::TooLarge {
+                    size,
+                    limit,
+                    recipient: format!("the operator ({})", self.conn.endpoint()),
+                }
+                .into());
             }
-            .into());
         }
         let dsn = msg.dsn.filter(|_| self.ehlo.dsn);
         let r = self

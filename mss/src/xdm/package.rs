@@ -114,14 +114,14 @@ pub fn pack(docs: Vec<DocumentToPack>, opts: &PackOptions) -> Result<Packed, Err
         entries.push(entry);
     }
     for s in &sent {
-        if let Some(p) = &s.facts.paired_with
-            && !sent.iter().any(|o| &o.facts.id == p)
-        {
-            return Err(MessageError::IncompletePair {
-                present: s.facts.id.clone(),
-                missing: p.clone(),
+        if let Some(p) = &s.facts.paired_with {
+            if !sent.iter().any(|o| &o.facts.id == p) {
+                return Err(MessageError::IncompletePair {
+                    present: s.facts.id.clone(),
+                    missing: p.clone(),
+                }
+                .into());
             }
-            .into());
         }
     }
     let set = SubmissionSet::for_entry(
@@ -135,14 +135,14 @@ pub fn pack(docs: Vec<DocumentToPack>, opts: &PackOptions) -> Result<Packed, Err
     // between the two entries of the package.
     let mut associations = Vec::new();
     for (i, s) in sent.iter().enumerate() {
-        if let Some(p) = &s.facts.paired_with
-            && let Some(j) = sent.iter().position(|o| &o.facts.id == p)
-        {
-            associations.push(Association::new(
-                ASSOCIATION_XFRM,
-                &entries[i].entry_uuid,
-                &entries[j].entry_uuid,
-            ));
+        if let Some(p) = &s.facts.paired_with {
+            if let Some(j) = sent.iter().position(|o| &o.facts.id == p) {
+                associations.push(Association::new(
+                    ASSOCIATION_XFRM,
+                    &entries[i].entry_uuid,
+                    &entries[j].entry_uuid,
+                ));
+            }
         }
     }
     let submission = Submission {
@@ -245,25 +245,25 @@ pub fn unpack(zip: &[u8], limits: &XdmLimits) -> Result<Unpacked, XdmError> {
                 metadata: path.clone(),
             })?;
             let (hash, size) = hash_and_size(&file.data);
-            if let Some(h) = &entry.hash
-                && !h.eq_ignore_ascii_case(&hash)
-            {
-                return Err(XdmError::IntegrityMismatch {
-                    path: format!("IHE_XDM/{}/{uri}", subset.name),
-                    what: "hash",
-                    expected: h.clone(),
-                    actual: hash,
-                });
+            if let Some(h) = &entry.hash {
+                if !h.eq_ignore_ascii_case(&hash) {
+                    return Err(XdmError::IntegrityMismatch {
+                        path: format!("IHE_XDM/{}/{uri}", subset.name),
+                        what: "hash",
+                        expected: h.clone(),
+                        actual: hash,
+                    });
+                }
             }
-            if let Some(s) = entry.size
-                && s != size
-            {
-                return Err(XdmError::IntegrityMismatch {
-                    path: format!("IHE_XDM/{}/{uri}", subset.name),
-                    what: "size",
-                    expected: s.to_string(),
-                    actual: size.to_string(),
-                });
+            if let Some(s) = entry.size {
+                if s != size {
+                    return Err(XdmError::IntegrityMismatch {
+                        path: format!("IHE_XDM/{}/{uri}", subset.name),
+                        what: "size",
+                        expected: s.to_string(),
+                        actual: size.to_string(),
+                    });
+                }
             }
             out.documents.push(UnpackedDocument {
                 subset: subset.name.clone(),

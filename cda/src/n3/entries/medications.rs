@@ -1140,10 +1140,10 @@ impl SectionEntry for PrescribedMedication {
         if let Substitution::NotAllowed { reason } = &self.substitution {
             non_blank(reason, "reason of non-substitution")?;
         }
-        if let Some(q) = &self.quantity
-            && let Some(u) = &q.unit
-        {
-            check(&EDQM, u, "quantity to dispense unit")?;
+        if let Some(q) = &self.quantity {
+            if let Some(u) = &q.unit {
+                check(&EDQM, u, "quantity to dispense unit")?;
+            }
         }
         let substitution_code = self.substitution.code()?;
         let refs = m.cells(&mut ctx.ids);
