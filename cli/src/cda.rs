@@ -6,6 +6,7 @@ use segur_cda::render::{RenderOptions, render_html};
 use segur_cda::validate::Severity;
 use segur_cda::volets::{self, n1_prescription::N1PrescriptionKind, samples::Richness};
 use segur_cda::{Document, Level};
+use segur_enfant::volet::ChildVolet;
 use serde_json::json;
 
 use crate::output::{self, CliError};
@@ -45,7 +46,7 @@ enum CdaAction {
         /// Output XML file.
         #[arg(short, long)]
         output: PathBuf,
-        /// How much content (VSM and e-prescription).
+        /// How much content (N3 samples).
         #[arg(long, value_enum, default_value = "maximal")]
         content: SampleContent,
         /// Also write the N1 twin (VSM and e-prescription) to this file.
@@ -74,6 +75,16 @@ enum SampleKind {
     PrescOrthopho,
     /// An N1 prescription of orthoptics (PRESC-ORTHOPTIE).
     PrescOrthoptie,
+    /// Premier certificat de santé de l'enfant, CSE-CS8 2025.01 (N3 only).
+    Cs8,
+    /// Deuxième certificat de santé, CSE-CS9 2025.01 (N3 only).
+    Cs9,
+    /// Troisième certificat de santé, CSE-CS24 2025.01 (N3 only).
+    Cs24,
+    /// Mesures de l'enfant, CSE-MDE 2023.01 (N3 only).
+    Mesures,
+    /// Note de vaccination, VAC-NOTE 2023.01 (N3 only).
+    Vaccination,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -123,7 +134,17 @@ fn sample(
         SampleKind::PrescPedi => (n1(N1PrescriptionKind::Podiatry)?, None),
         SampleKind::PrescOrthopho => (n1(N1PrescriptionKind::SpeechTherapy)?, None),
         SampleKind::PrescOrthoptie => (n1(N1PrescriptionKind::Orthoptics)?, None),
+        SampleKind::Cs8 => (child(ChildVolet::Cs8, r)?, None),
+        SampleKind::Cs9 => (child(ChildVolet::Cs9, r)?, None),
+        SampleKind::Cs24 => (child(ChildVolet::Cs24, r)?, None),
+        SampleKind::Mesures => (child(ChildVolet::Measurements, r)?, None),
+        SampleKind::Vaccination => (child(ChildVolet::VaccinationNote, r)?, None),
     })
+}
+
+/// A child-health sample (segur-enfant): N3 only, no N1 twin.
+fn child(volet: ChildVolet, r: Richness) -> Result<Document, CliError> {
+    segur_enfant::samples::document(volet, r).map_err(|e| CliError::Failed(e.into()))
 }
 
 /// Runs `segur cda …`.
@@ -151,7 +172,7 @@ pub fn run(cmd: &CdaCommand, json: bool) -> Result<(), CliError> {
             let (doc, twin) = sample(*kind, *content)?;
             if n1.is_some() && twin.is_none() {
                 return Err(CliError::usage(
-                    "--n1 applies to the N3 samples (vsm, eprescription)",
+                    "--n1 applies to the N3 samples with an N1 twin (vsm, eprescription); the child-health documents are N3 only",
                 ));
             }
             let write = |path: &Path, d: &Document| {

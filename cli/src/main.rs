@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 mod cda;
 mod conformance;
 mod dmp;
+mod enfant;
 mod ins;
 mod ins_insi;
 mod mss;
@@ -47,6 +48,8 @@ enum Command {
     Psc(psc::PscCommand),
     /// CDA R2 documents: info, validate, render, sample.
     Cda(cda::CdaCommand),
+    /// Child health record: examination calendar, growth charts.
+    Enfant(enfant::EnfantCommand),
     /// Security: password policy, audit trail, certificates, backups.
     Ssi(ssi::SsiCommand),
     /// XDM packages (IHE_XDM.zip): pack CDA documents, unpack safely.
@@ -95,6 +98,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Ins(cmd) => ins::run(cmd, cli.json),
         Command::Psc(cmd) => psc::run(cmd, cli.json),
         Command::Cda(cmd) => cda::run(cmd, cli.json),
+        Command::Enfant(cmd) => enfant::run(cmd, cli.json),
         Command::Ssi(cmd) => ssi::run(cmd, cli.json),
         Command::Xdm(cmd) => mss::run_xdm(cmd, cli.json),
         Command::Mss(cmd) => mss::run_mss(cmd, cli.json),

@@ -71,6 +71,9 @@ pub const SERVICE_REGISTRY: &str = "/registry";
 /// Path of the repository (ITI-41, ITI-43).
 pub const SERVICE_REPOSITORY: &str = "/repository";
 
+/// Largest response read (a DMP response carries at most a few documents).
+const MAX_RESPONSE: usize = 256 * 1024 * 1024;
+
 /// The DMP test platform base URL (reference §1).
 pub const DEV9_BASE_URL: &str = "https://lps.dev9.dmp.gouv.fr/si-dmp-server/v2/services";
 
@@ -139,6 +142,11 @@ impl DmpClientBuilder {
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The clock as a closure (`move || virtual_clock.now()`).
+    pub fn clock_fn(self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock(Arc::new(crate::FnClock::new(now)))
     }
 
     /// The user's rights on documents (imaging manifests).
@@ -441,7 +449,17 @@ impl DmpClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let body = response.bytes().await.map_err(|e| transport(&url, &e))?;
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport(&url, &e))? {
+            if body.len() + chunk.len() > MAX_RESPONSE {
+                return Err(ProtocolError::Unexpected(format!(
+                    "response larger than {MAX_RESPONSE} bytes"
+                ))
+                .into());
+            }
+            body.extend_from_slice(&chunk);
+        }
         tracing::debug!(%url, action, status, "DMP exchange");
         if !is_soap_content_type(&content_type) {
             return Err(ProtocolError::HttpStatus { status }.into());
@@ -637,6 +655,19 @@ impl DmpClient {
         Ok(found)
     }
 
+    /// The synthetic view of the patient's DMP (SC.DMP/UX.14/15/50): the
+    /// latest approved documents of the configured types and the date of the
+    /// last feeding from this software. Spawn it to refresh in the background.
+    pub async fn synthetic_view(
+        &self,
+        patient: &Ins,
+        config: &crate::history::SyntheticViewConfig,
+    ) -> Result<crate::history::SyntheticView, Error> {
+        let found = self.search(patient, &FindDocuments::new()).await?;
+        let entries: Vec<DocumentEntry> = found.into_iter().map(|f| f.entry).collect();
+        crate::history::synthetic_view(self.inner.local.history.as_ref(), patient, &entries, config)
+    }
+
     /// GetDocuments by uniqueId with full metadata: the current entries of
     /// documents (own documents before an update; any status).
     pub async fn get_documents(
@@ -758,21 +789,13 @@ impl DmpClient {
         let history = self.inner.local.history.as_ref();
         let local = match &header {
             Some(h) => classify_header(history, patient, h)?,
-            None => {
-                if history.get(unique_id, Direction::Sent)?.is_some()
-                    || history.get(unique_id, Direction::Received)?.is_some()
-                {
-                    classify_entry(
-                        history,
-                        &DocumentEntry {
-                            unique_id: unique_id.to_owned(),
-                            ..DocumentEntry::default()
-                        },
-                    )?
-                } else {
-                    LocalPresence::NotPresent
-                }
-            }
+            None => classify_entry(
+                history,
+                &DocumentEntry {
+                    unique_id: unique_id.to_owned(),
+                    ..DocumentEntry::default()
+                },
+            )?,
         };
         if history.get(unique_id, Direction::Received)?.is_none() {
             let entry = DocumentEntry {

@@ -107,7 +107,10 @@ impl Error {
         match self {
             Self::Transport(t) => t.may_have_reached_service(),
             Self::Fault(f) => f.is_receiver(),
-            Self::Protocol(ProtocolError::HttpStatus { status }) => *status >= 500,
+            // 503: the service refused to process the request.
+            Self::Protocol(ProtocolError::HttpStatus { status }) => {
+                *status >= 500 && *status != 503
+            }
             Self::Protocol(_) | Self::Xml(_) | Self::Mime(_) => true,
             _ => false,
         }

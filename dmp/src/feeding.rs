@@ -454,7 +454,9 @@ impl Feeder {
 // ---------------------------------------------------------------------------
 // The DMP sender
 
-/// The queue's [`OrderSender`] over the DMP client (feature `client`).
+/// The queue's [`OrderSender`] over the DMP client (feature `client`). The
+/// presence check asks for the order's key (the first document's uniqueId):
+/// a submission is atomic, so the other documents of a pair are there too.
 #[cfg(feature = "client")]
 #[derive(Debug, Clone)]
 pub struct DmpOrderSender {
@@ -476,6 +478,11 @@ pub fn classify(e: &Error) -> SendOutcome {
         return SendOutcome::AlreadyPresent { receipt: None };
     }
     let reason = e.to_string();
+    // The version it replaces may still be waiting in the queue: wait for it
+    // (the reason is reported to the professional meanwhile).
+    if matches!(e, Error::Feed(crate::error::FeedError::ReplacedNotFound(_))) {
+        return SendOutcome::Transient(reason);
+    }
     if e.outcome_unknown() {
         SendOutcome::Unknown(reason)
     } else if e.is_transient() {
@@ -530,7 +537,7 @@ impl OrderSender for DmpOrderSender {
 /// Drains the queue in the background (feature `client`): at start, orders left in flight by a
 /// crash go back to pending (checked before resending); then it sends every
 /// due order, sleeps until the next one is due (or `poll` elapses, or
-/// [`FeedWorker::wake`] is called), and stops when `shutdown` completes.
+/// its [`FeedWorker::waker`] is notified), and stops when `shutdown` completes.
 /// One worker per queue database.
 #[cfg(feature = "client")]
 pub struct FeedWorker {
@@ -644,5 +651,77 @@ impl FeedWorker {
                 () = tokio::time::sleep(sleep.max(Duration::from_millis(1))) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{FeedError, TransportError, TransportErrorKind};
+
+    fn transport(kind: TransportErrorKind) -> Error {
+        TransportError {
+            kind,
+            url: "http://127.0.0.1/x".into(),
+            message: "m".into(),
+        }
+        .into()
+    }
+
+    #[test]
+    fn send_errors_are_classified_for_the_queue() {
+        assert!(matches!(
+            classify(&transport(TransportErrorKind::Connect)),
+            SendOutcome::Transient(_)
+        ));
+        for k in [TransportErrorKind::Io, TransportErrorKind::Timeout] {
+            assert!(matches!(classify(&transport(k)), SendOutcome::Unknown(_)));
+        }
+        assert!(matches!(
+            classify(&Error::Fault(crate::soap::SoapFault::receiver("X", "y"))),
+            SendOutcome::Unknown(_)
+        ));
+        assert!(matches!(
+            classify(&Error::Fault(crate::soap::SoapFault::sender("X", "y"))),
+            SendOutcome::Permanent(_)
+        ));
+        assert!(matches!(
+            classify(&Error::Credentials("no card".into())),
+            SendOutcome::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&FeedError::ReplacedNotFound("1.2^3".into()).into()),
+            SendOutcome::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&FeedError::Empty.into()),
+            SendOutcome::Permanent(_)
+        ));
+        assert!(matches!(
+            classify(&Error::Consent {
+                operation: crate::consent::DmpOperation::Feed,
+                refusal: crate::consent::ConsentRefusal::OpposedToFeeding,
+            }),
+            SendOutcome::Permanent(_)
+        ));
+        let dup = Error::Registry(crate::xds::RegistryFailure {
+            status: "Failure".into(),
+            errors: vec![crate::xds::RegistryError::error(
+                crate::xds::error_codes::DUPLICATE_UNIQUE_ID,
+                "already",
+            )],
+        });
+        #[cfg(feature = "client")]
+        assert!(matches!(classify(&dup), SendOutcome::AlreadyPresent { .. }));
+        #[cfg(not(feature = "client"))]
+        assert!(matches!(classify(&dup), SendOutcome::Permanent(_)));
+        assert!(matches!(
+            classify(&crate::ProtocolError::HttpStatus { status: 503 }.into()),
+            SendOutcome::Transient(_)
+        ));
+        assert!(matches!(
+            classify(&crate::ProtocolError::HttpStatus { status: 502 }.into()),
+            SendOutcome::Unknown(_)
+        ));
     }
 }

@@ -36,7 +36,7 @@
 //! perimeter, the [`feeding::FeedWorker`] drains the queue through the
 //! client, exactly once.
 //!
-//! **Simulator** (feature `sim`): [`sim::DmpSimulator`], a loopback DMP
+//! **Simulator** (feature `sim`): `sim::DmpSimulator`, a loopback DMP
 //! speaking the real wire format, with fault injection and recorded
 //! exchanges — the crate's tests and segur-conformance use it.
 //!
@@ -131,6 +131,27 @@ pub use error::{
     TransportErrorKind, VihfError,
 };
 
+/// A [`segur_psc::Clock`] reading a closure.
+pub struct FnClock(Box<dyn Fn() -> time::OffsetDateTime + Send + Sync>);
+
+impl FnClock {
+    /// A clock reading `now`.
+    pub fn new(now: impl Fn() -> time::OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Box::new(now))
+    }
+}
+
+impl std::fmt::Debug for FnClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnClock")
+    }
+}
+
+impl segur_psc::Clock for FnClock {
+    fn now(&self) -> time::OffsetDateTime {
+        (self.0)()
+    }
+}
 /// A boxed, `Send` future (keeps the sender traits object-safe).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 pub use xml::XmlError;

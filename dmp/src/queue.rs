@@ -25,7 +25,8 @@
 //! - persistence: the [`QueueStore`] trait and [`SqliteQueue`] (WAL,
 //!   `synchronous=FULL`, one transaction per transition);
 //! - IO: [`drain_once`], generic over the [`OrderSender`] trait (the DMP
-//!   sender lives in the client module; tests plug in their own).
+//!   sender is `feeding::DmpOrderSender`, driven by `feeding::FeedWorker`;
+//!   tests plug in their own).
 //!
 //! One drainer per database at a time.
 
@@ -562,7 +563,7 @@ impl QueueStore for SqliteQueue {
     }
 }
 
-/// Sends queued orders. Implemented by the DMP client for feed orders.
+/// Sends queued orders ([`crate::feeding::DmpOrderSender`] for DMP feeds).
 pub trait OrderSender: Send + Sync {
     /// One attempt; classify every failure (never panic, never hang forever:
     /// use timeouts).

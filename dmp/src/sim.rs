@@ -33,6 +33,26 @@
 //! The simulator reads time from an injectable clock, binds `127.0.0.1:0`
 //! and stops when dropped: segur-conformance wraps it as a simulated
 //! service.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use segur_dmp::sim::{DmpSimulator, Fault, FaultRule};
+//! let start = time::macros::datetime!(2025-03-01 08:00 UTC);
+//! let sim = DmpSimulator::builder()
+//!     .clock_fn(move || start) // e.g. `move || virtual_clock.now()`
+//!     .start()
+//!     .await?;
+//! let patient = segur_ins::Ins::new("285037511104286".parse()?, segur_ins::InsOid::Test);
+//! sim.add_patient(&patient);
+//! sim.authorize(&patient, "810003612545");
+//! // The next ITI-41 is committed but its response is lost.
+//! sim.inject(FaultRule::next(segur_dmp::xds::ITI41_ACTION, Fault::LostResponseAfterCommit, 1));
+//! assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+//! // … drive a client against `sim.base_url()`, then read what went over the wire:
+//! assert!(sim.exchanges().is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -231,6 +251,12 @@ impl DmpSimulatorBuilder {
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// The clock as a closure (e.g. a conformance runner's virtual clock:
+    /// `move || clock.now()`).
+    pub fn clock_fn(self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        self.clock(Arc::new(crate::FnClock::new(now)))
     }
 
     /// Serves HTTPS with this configuration (ask for client certificates

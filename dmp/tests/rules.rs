@@ -76,8 +76,9 @@ fn signed(v: &Vihf, at: time::OffsetDateTime) -> String {
 #[tokio::test]
 async fn simulator_rejects_missing_unsigned_badly_signed_and_expired_vihf() {
     let clock = segur_psc::ManualClock::new(time::OffsetDateTime::now_utc());
+    let virtual_clock = clock.clone();
     let sim = DmpSimulator::builder()
-        .clock(Arc::new(clock.clone()))
+        .clock_fn(move || segur_psc::Clock::now(&virtual_clock))
         .start()
         .await
         .expect("sim");

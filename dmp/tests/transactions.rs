@@ -249,19 +249,37 @@ async fn feed_search_retrieve_with_signature_traces_and_history() {
     assert_eq!(sent.status, HistoryStatus::Sent);
     assert_eq!(sent.set_id.as_deref(), Some("1.2.250.1.999.1.1^TDOC-101"));
 
-    // Synthetic view: last feeding date, latest documents of chosen types.
-    let view = segur_dmp::history::synthetic_view(
-        e.local.history.as_ref(),
-        &e.patient,
-        &found.iter().map(|f| f.entry.clone()).collect::<Vec<_>>(),
-        &segur_dmp::history::SyntheticViewConfig {
-            type_codes: vec!["11488-4".into()],
-            limit: 5,
-        },
-    )
+    // Synthetic view, refreshed in the background: last feeding date,
+    // latest documents of the chosen types.
+    let c = e.client.clone();
+    let p = e.patient;
+    let view = tokio::spawn(async move {
+        c.synthetic_view(
+            &p,
+            &segur_dmp::history::SyntheticViewConfig {
+                type_codes: vec!["11488-4".into()],
+                limit: 5,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("join")
     .expect("view");
     assert!(view.last_feeding.is_some());
     assert_eq!(view.latest.len(), 1);
+    let none = e
+        .client
+        .synthetic_view(
+            &e.patient,
+            &segur_dmp::history::SyntheticViewConfig {
+                type_codes: vec!["11502-2".into()],
+                limit: 5,
+            },
+        )
+        .await
+        .expect("view");
+    assert!(none.latest.is_empty());
 }
 
 #[tokio::test]
@@ -570,4 +588,58 @@ async fn visibility_choices_at_feeding() {
         Visibility::from_codes(&stored.entry.confidentiality_codes),
         feed.visibility
     );
+}
+
+#[tokio::test]
+async fn replacing_a_pair_replaces_both_forms_together() {
+    let e = env().await;
+    let ids =
+        segur_cda::clock::OidSequence::starting_at(samples::SAMPLE_STRUCTURE_OID, "PAIRV-", 1);
+    let pdf = || NonXmlBody::pdf(samples::simple_pdf(&["Compte rendu (N1)"]));
+    let v1 = DocumentPair::from_n3(n3_doc(9), pdf(), None, &ids).expect("pair");
+    let feed_of = |p: &DocumentPair| {
+        let mut f = Feed::pair(p);
+        f.documents[0] = FeedDocument::cda(p.n3().to_xml()).format_code(n3_format());
+        f
+    };
+    e.client.feed(&feed_of(&v1)).await.expect("v1");
+    let v1_uuids: Vec<String> = pair_unique_ids(&v1)
+        .iter()
+        .map(|u| e.sim.current(u).expect("v1").entry.entry_uuid)
+        .collect();
+    let later = segur_cda::clock::FixedClock(time::macros::datetime!(2024-03-20 10:00 +01:00));
+    let v2 = v1
+        .replace(
+            v1.n3().structured_body().expect("n3 body").clone(),
+            pdf(),
+            &ids,
+            &later,
+        )
+        .expect("v2");
+    e.client.feed(&feed_of(&v2)).await.expect("v2");
+    let v2_uuids: Vec<String> = pair_unique_ids(&v2)
+        .iter()
+        .map(|u| e.sim.current(u).expect("v2").entry.entry_uuid)
+        .collect();
+    let assocs = e.sim.associations();
+    let has = |t: &str, s: &str, d: &str| {
+        assocs
+            .iter()
+            .any(|a| a.association_type == t && a.source == s && a.target == d)
+    };
+    // Each form replaces its own previous version; the new forms are linked.
+    assert!(has(ASSOCIATION_RPLC, &v2_uuids[0], &v1_uuids[0]));
+    assert!(has(ASSOCIATION_RPLC, &v2_uuids[1], &v1_uuids[1]));
+    assert!(has(ASSOCIATION_XFRM, &v2_uuids[1], &v2_uuids[0]));
+    // Both old forms are deprecated; a search shows the two new ones.
+    let found = e
+        .client
+        .search(&e.patient, &FindDocuments::new())
+        .await
+        .expect("search");
+    let mut uids: Vec<String> = found.into_iter().map(|f| f.entry.unique_id).collect();
+    uids.sort();
+    let mut expected = pair_unique_ids(&v2);
+    expected.sort();
+    assert_eq!(uids, expected);
 }
