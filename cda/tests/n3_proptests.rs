@@ -297,3 +297,89 @@ fn other_entries_round_trip() {
     references_resolve(&sec);
     assert_eq!(back, procs);
 }
+
+fn mutated(xml: &[u8], cuts: &[(usize, usize, u8)]) -> Vec<u8> {
+    let mut out = xml.to_vec();
+    for &(at, len, byte) in cuts {
+        if out.is_empty() {
+            break;
+        }
+        let at = at % out.len();
+        let end = (at + len % 16).min(out.len());
+        out.splice(at..end, [byte]);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Damaged documents never make the typed readers panic: they read or
+    /// give a typed error.
+    #[test]
+    fn typed_readers_never_panic_on_damaged_documents(
+        cuts in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<u8>()), 1..6)
+    ) {
+        use segur_cda::volets::{eprescription::Prescription, samples, vsm::MedicalSummary};
+        let ep = samples::eprescription_document(samples::Richness::Maximal).unwrap().to_xml();
+        let vsm = samples::vsm_document(samples::Richness::Maximal).unwrap().to_xml();
+        // Damage the body only, where the typed readers work.
+        for xml in [ep, vsm] {
+            let body_at = xml.windows(16).position(|w| w == b"<structuredBody>").unwrap();
+            let (head, body) = xml.split_at(body_at);
+            let mut damaged = head.to_vec();
+            damaged.extend(mutated(body, &cuts));
+            if let Ok(doc) = segur_cda::Document::parse(damaged) {
+                let _ = Prescription::from_document(&doc);
+                let _ = MedicalSummary::from_document(&doc);
+            }
+        }
+    }
+
+    /// Arbitrary text given to the element tree is read or refused, never a panic.
+    #[test]
+    fn element_tree_never_panics(s in "\\PC{0,200}") {
+        let _ = xml::parse_fragment(&segur_cda::body::XmlFragment::parse(s.clone()).unwrap_or_default(), &ns());
+    }
+}
+
+#[test]
+fn typed_readers_handle_every_official_example() {
+    use segur_cda::volets::{eprescription::Prescription, vsm::MedicalSummary};
+    let shared = std::env::var_os("SEGUR_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into());
+    let dir = shared.join("vendor/ans-cda/ExemplesCDA");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let doc = segur_cda::Document::parse(std::fs::read(&path).unwrap()).unwrap();
+        // Documents of other volets read or give a typed error (never a panic);
+        // the child-health examples use the same entries.
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            MedicalSummary::from_document(&doc).is_ok(),
+            name.starts_with("VSM"),
+            "{name}"
+        );
+        assert_eq!(
+            Prescription::from_document(&doc).is_ok(),
+            name.starts_with("eP-MED"),
+            "{name}"
+        );
+        if let Some(b) = doc.structured_body() {
+            for s in b.all_sections() {
+                if sections::VITAL_SIGNS.matches(s) {
+                    let v = sections::VITAL_SIGNS
+                        .read_entries::<VitalSigns>(s, &doc.namespaces)
+                        .unwrap();
+                    assert!(!v.is_empty(), "{}", path.display());
+                }
+                if sections::IMMUNIZATIONS.matches(s) {
+                    let v =
+                        sections::IMMUNIZATIONS.read_entries::<Immunization>(s, &doc.namespaces);
+                    assert!(v.is_ok(), "{}: {:?}", path.display(), v.err());
+                }
+            }
+        }
+    }
+}

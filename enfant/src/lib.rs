@@ -40,6 +40,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Mandatory examinations
+//! [`exams`]: the 20 examinations of the 2025 calendar (codes, windows,
+//! certificates), due / overdue from a birth date; [`report`]: the report of
+//! an examination as CDA N1 (document code: working hypothesis
+//! [`report::EXAM_REPORT_CODE`]), pre-filled from the host's
+//! [`report::ChildFile`].
+//!
+//! # Sending to the PMI and the DREES
+//! [`sending`]: validated certificates queued per recipient in segur-dmp's
+//! crash-safe queue (retried, never duplicated), sent through a
+//! [`sending::CertificateSender`], traced in the segur-ssi audit trail.
+//!
 //! # Test outputs
 //! The tests write every fixture (minimal, typical, maximal) and every
 //! official example rewritten from its typed model to
@@ -65,6 +77,7 @@ pub mod followup;
 pub mod measures;
 pub mod report;
 pub mod samples;
+pub mod sending;
 pub mod vaccination_note;
 pub mod volet;
 mod xml;

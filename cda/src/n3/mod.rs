@@ -33,7 +33,7 @@
 //!   document (PDF copy section, N1 twin).
 //!
 //! The volet builders ([`crate::volets`]) are built on these; a new volet
-//! (e.g. the child-health certificates) declares its [`SectionSpec`]s,
+//! (e.g. the child-health certificates) declares its [`SectionSpec`](sections::SectionSpec)s,
 //! reuses the entries, and implements [`SectionEntry`](entry::SectionEntry)
 //! for its own entries.
 //!

@@ -3,7 +3,7 @@
 //!
 //! Hosts that produce their own PDF (their print layout) pass it to the
 //! volet builders instead. With the crate's `pdf` feature the PDF is a
-//! PDF/A-2b made by [`crate::pdf`] (header summary, then the sections'
+//! PDF/A-2b made by the crate's `pdf` module (header summary, then the sections'
 //! text, on as many pages as needed); without it, a plain one-page text PDF
 //! (readable, not PDF/A, long documents cut with a notice).
 
@@ -116,7 +116,7 @@ fn wrap(lines: &[String], width: usize) -> Vec<String> {
 }
 
 /// A PDF of a document whose body text is `body` (the header is summarised
-/// from `header`): PDF/A-2b with the `pdf` feature ([`crate::pdf`]),
+/// from `header`): PDF/A-2b with the `pdf` feature (module `pdf`),
 /// otherwise a one-page plain text PDF.
 pub fn lines_pdf(header: &Header, body: &[String]) -> Result<Vec<u8>, N3Error> {
     #[cfg(feature = "pdf")]

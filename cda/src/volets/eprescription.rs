@@ -197,6 +197,13 @@ impl PrescriptionContext {
 impl Prescription {
     /// Reads the prescription of an eP-MED-DM document.
     pub fn from_document(doc: &Document) -> Result<Self, N3Error> {
+        if !doc.header.has_template(&TEMPLATE) {
+            return Err(N3Error::Volet {
+                rule: "EP-MED-DM/template",
+                message: "not an eP-MED-DM prescription: no templateId 1.2.250.1.213.1.1.1.39"
+                    .into(),
+            });
+        }
         let body = structured(doc, "EP-MED-DM")?;
         let ns = &doc.namespaces;
         let mut p = Self::default();

@@ -4,13 +4,13 @@
 //! prescriptions ([`n1_prescription`]).
 //!
 //! Every N3 builder follows the same pipeline: the host's
-//! [`HeaderBuilder`](crate::builder::HeaderBuilder) gets the volet's fixed
+//! [`HeaderBuilder`] gets the volet's fixed
 //! parts (document code, templateIds, service event), the sections are
 //! rendered from the typed content (narratives generated from the entries),
 //! the PDF copy of the document is added (supplied by the host or generated,
 //! see [`crate::n3::pdf`]), and the header builder checks the header before
 //! handing the document out. `build_pair` also derives the N1 twin (same
-//! PDF) linked by XFRM ([`DocumentPair`](crate::versions::DocumentPair)).
+//! PDF) linked by XFRM ([`DocumentPair`]).
 
 pub mod eprescription;
 pub mod n1_prescription;

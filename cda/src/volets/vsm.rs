@@ -176,6 +176,12 @@ impl MedicalSummary {
 
     /// Reads the summary of a VSM document (any version of the volet).
     pub fn from_document(doc: &Document) -> Result<Self, N3Error> {
+        if !doc.header.has_template(&TEMPLATE) {
+            return Err(N3Error::Volet {
+                rule: "VSM/template",
+                message: "not a VSM: no templateId 1.2.250.1.213.1.1.1.13".into(),
+            });
+        }
         let body = structured(doc, "VSM")?;
         let ns = &doc.namespaces;
         let mut s = Self::default();

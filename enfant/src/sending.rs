@@ -1,0 +1,345 @@
+//! Sending validated certificates to the PMI of the department of residence
+//! and to the DREES (LGC.CSE.12).
+//!
+//! The sending is a queue of orders — one per certificate and recipient —
+//! kept in segur-dmp's crash-safe queue ([`QueueStore`], e.g.
+//! [`SqliteQueue`](segur_dmp::queue::SqliteQueue)): queued, retried with
+//! back-off and never duplicated, exactly like DMP sends. The idempotency
+//! key is `<document id>|<recipient address>`: queueing the same certificate
+//! twice returns the existing orders.
+//!
+//! The transport is the [`CertificateSender`] trait: an MSSanté sender
+//! packages the CDA as IHE XDM (segur-mss) and submits it. Every queueing
+//! and every attempt is traced in the segur-ssi audit trail.
+//!
+//! Recipients are configurable: a [`RecipientTable`] maps a department code
+//! (from the child's postal code, `2A`/`2B` for Corsica, `971`… overseas) to
+//! the MSSanté address of its PMI service, plus the DREES address. The
+//! addresses themselves are not published in a source we could check
+//! (UNCONFIRMED in the reference): the host fills the table (e.g. from the
+//! Annuaire Santé).
+
+use std::collections::BTreeMap;
+
+use segur_cda::Document;
+use segur_dmp::BoxFuture;
+use segur_dmp::queue::{
+    Backoff, DrainReport, NewOrder, Order, OrderSender, QueueStore, SendOutcome, drain_once,
+};
+use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::volet::{self, ChildVolet};
+
+/// Who receives a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Recipient {
+    /// The PMI service of a department.
+    Pmi {
+        /// Department code (`75`, `2A`, `974`).
+        department: String,
+    },
+    /// The DREES.
+    Drees,
+}
+
+/// The configurable recipients.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecipientTable {
+    /// MSSanté address of the PMI service, per department code.
+    pub pmi: BTreeMap<String, String>,
+    /// MSSanté address of the DREES (none: certificates go to the PMI only).
+    pub drees: Option<String>,
+}
+
+impl RecipientTable {
+    /// Reads a table from JSON (`{"pmi": {"75": "pmi@…"}, "drees": "…"}`).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let t: Self = serde_json::from_str(json)
+            .map_err(|e| Error::Sending(format!("recipient table: {e}")))?;
+        for a in t.pmi.values().chain(t.drees.iter()) {
+            check_address(a)?;
+        }
+        Ok(t)
+    }
+
+    /// The recipients of a certificate for a child living in `department`.
+    pub fn recipients(&self, department: &str) -> Result<Vec<(Recipient, String)>> {
+        let pmi = self.pmi.get(department).ok_or_else(|| {
+            Error::Sending(format!(
+                "no PMI address configured for department {department}"
+            ))
+        })?;
+        let mut out = vec![(
+            Recipient::Pmi {
+                department: department.to_owned(),
+            },
+            pmi.clone(),
+        )];
+        if let Some(d) = &self.drees {
+            out.push((Recipient::Drees, d.clone()));
+        }
+        Ok(out)
+    }
+}
+
+fn check_address(a: &str) -> Result<()> {
+    let ok = a
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !a.contains(char::is_whitespace));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Sending(format!("{a:?} is not a mail address")))
+    }
+}
+
+/// The department of a French postal code (`75007` → `75`, `20000` → `2A`,
+/// `20200` → `2B`, `97400` → `974`).
+pub fn department_of(postal_code: &str) -> Option<String> {
+    let p = postal_code.trim();
+    if p.len() != 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(match &p[..2] {
+        "20" => {
+            if p[2..3] < *"2" {
+                "2A".into()
+            } else {
+                "2B".into()
+            }
+        }
+        "97" | "98" => p[..3].to_owned(),
+        "00" => return None,
+        d => d.to_owned(),
+    })
+}
+
+/// What an order carries (the queue payload, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CertificateOrder {
+    /// The recipient.
+    pub recipient: Recipient,
+    /// Its MSSanté address.
+    pub address: String,
+    /// The certificate (`CS8`, `CS9`, `CS24`).
+    pub certificate: String,
+    /// The document id (`root^extension`).
+    pub document_id: String,
+    /// The CDA document.
+    pub xml: String,
+}
+
+/// Sends one certificate to one address (an MSSanté XDM message).
+pub trait CertificateSender: Send + Sync {
+    /// One attempt; classify every failure.
+    fn send<'a>(&'a self, order: &'a CertificateOrder) -> BoxFuture<'a, SendOutcome>;
+}
+
+/// The audit kinds written.
+pub mod audit_kind {
+    /// A certificate was queued for a recipient.
+    pub const QUEUED: &str = "enfant.certificate.queued";
+    /// A send attempt.
+    pub const SENT: &str = "enfant.certificate.sent";
+}
+
+fn kind(k: &str) -> Result<AuditKind> {
+    AuditKind::new(k).map_err(|e| Error::Sending(format!("audit: {e}")))
+}
+
+/// The certificate sending service.
+pub struct CertificateQueue<'a> {
+    store: &'a dyn QueueStore,
+    audit: &'a dyn AuditTrail,
+    actor: String,
+}
+
+impl std::fmt::Debug for CertificateQueue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateQueue")
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> CertificateQueue<'a> {
+    /// A queue over `store`, tracing in `audit` as `actor` (the user).
+    pub fn new(
+        store: &'a dyn QueueStore,
+        audit: &'a dyn AuditTrail,
+        actor: impl Into<String>,
+    ) -> Self {
+        Self {
+            store,
+            audit,
+            actor: actor.into(),
+        }
+    }
+
+    /// Queues a certificate validated by the doctor for its recipients.
+    /// Refuses anything but an N3 CS8 / CS9 / CS24; queueing it again
+    /// returns the existing orders (never sent twice).
+    pub fn enqueue(
+        &self,
+        doc: &Document,
+        table: &RecipientTable,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Order>> {
+        volet::ensure_shareable(doc)?;
+        let v = ChildVolet::of(&doc.header)
+            .filter(|v| v.is_certificate())
+            .ok_or_else(|| {
+                Error::Sending(
+                    "only the health certificates (CS8, CS9, CS24) are sent to the PMI".into(),
+                )
+            })?;
+        volet::check_header(v, &doc.header)?;
+        let id = doc
+            .header
+            .id
+            .as_ref()
+            .map(|i| {
+                format!(
+                    "{}^{}",
+                    i.root.as_deref().unwrap_or(""),
+                    i.extension.as_deref().unwrap_or("")
+                )
+            })
+            .ok_or(Error::Missing {
+                document: v.name(),
+                what: "the document id",
+            })?;
+        let postal = doc
+            .header
+            .patient_role()
+            .and_then(|r| r.addrs.iter().find_map(|a| a.part("postalCode")))
+            .ok_or(Error::Missing {
+                document: v.name(),
+                what: "the child's postal code (department of residence)",
+            })?;
+        let department = department_of(postal)
+            .ok_or_else(|| Error::Sending(format!("{postal:?} is not a French postal code")))?;
+        let patient = doc
+            .header
+            .patient_role()
+            .and_then(|r| r.ids.first())
+            .map(|i| {
+                format!(
+                    "{}^{}",
+                    i.root.as_deref().unwrap_or(""),
+                    i.extension.as_deref().unwrap_or("")
+                )
+            })
+            .unwrap_or_default();
+        let xml = String::from_utf8(doc.to_xml()).map_err(|e| Error::Sending(e.to_string()))?;
+        let mut out = Vec::new();
+        for (recipient, address) in table.recipients(&department)? {
+            let key = format!("{id}|{address}");
+            let existed = self.store.by_key(&key)?.is_some();
+            let order = CertificateOrder {
+                recipient: recipient.clone(),
+                address: address.clone(),
+                certificate: v.name().to_owned(),
+                document_id: id.clone(),
+                xml: xml.clone(),
+            };
+            let payload = serde_json::to_vec(&order).map_err(|e| Error::Sending(e.to_string()))?;
+            let o = self.store.enqueue(
+                NewOrder {
+                    key: key.clone(),
+                    patient: patient.clone(),
+                    label: format!("{} → {address}", v.name()),
+                    payload,
+                    held: false,
+                },
+                now,
+            )?;
+            if !existed {
+                self.audit
+                    .append(
+                        AuditEvent::new(
+                            kind(audit_kind::QUEUED)?,
+                            self.actor.clone(),
+                            Outcome::Success,
+                            now,
+                        )
+                        .with_patient(patient.clone())
+                        .with_document(id.clone())
+                        .with_target(address.clone())
+                        .with_detail("certificate", v.name()),
+                    )
+                    .map_err(|e| Error::Sending(format!("audit: {e}")))?;
+            }
+            out.push(o);
+        }
+        Ok(out)
+    }
+
+    /// Sends the orders due at `clock.now()` (retries with `backoff`),
+    /// tracing each attempt.
+    pub async fn drain(
+        &self,
+        sender: &dyn CertificateSender,
+        clock: &dyn segur_psc::Clock,
+        backoff: &Backoff,
+        limit: usize,
+    ) -> Result<DrainReport> {
+        let adapter = Adapter { sender };
+        let report = drain_once(self.store, &adapter, clock, backoff, limit).await?;
+        let now = clock.now();
+        let trace = |key: &str, outcome: Outcome, detail: Option<&str>| -> Result<()> {
+            let (doc, target) = key.split_once('|').unwrap_or((key, ""));
+            let mut e = AuditEvent::new(kind(audit_kind::SENT)?, self.actor.clone(), outcome, now)
+                .with_document(doc)
+                .with_target(target);
+            if let Some(d) = detail {
+                e = e.with_detail("reason", d);
+            }
+            self.audit
+                .append(e)
+                .map(|_| ())
+                .map_err(|e| Error::Sending(format!("audit: {e}")))
+        };
+        for k in &report.sent {
+            trace(k, Outcome::Success, None)?;
+        }
+        for (k, r) in report.retrying.iter().chain(&report.failed) {
+            trace(k, Outcome::Failure, Some(r))?;
+        }
+        Ok(report)
+    }
+}
+
+struct Adapter<'s> {
+    sender: &'s dyn CertificateSender,
+}
+
+impl OrderSender for Adapter<'_> {
+    fn send<'a>(&'a self, order: &'a Order) -> BoxFuture<'a, SendOutcome> {
+        Box::pin(async move {
+            match serde_json::from_slice::<CertificateOrder>(&order.payload) {
+                Ok(o) => self.sender.send(&o).await,
+                Err(e) => SendOutcome::Permanent(format!("unreadable order: {e}")),
+            }
+        })
+    }
+
+    fn is_present<'a>(
+        &'a self,
+        _order: &'a Order,
+    ) -> BoxFuture<'a, Result<Option<String>, SendOutcome>> {
+        // A message cannot be looked up at the recipient: an attempt whose
+        // outcome is unknown is not retried blindly (no duplicate): it is
+        // reported for the user to check.
+        Box::pin(async {
+            Err(SendOutcome::Permanent(
+                "outcome of an earlier attempt unknown: check the sent box before re-sending"
+                    .into(),
+            ))
+        })
+    }
+}
