@@ -10,7 +10,7 @@ use segur_mss::config::{Authentication, MailboxConfig, ServerSettings};
 use segur_mss::mailbox::Mailbox;
 use segur_mss::message::parse::parse_message;
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient, display_subject};
-use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, XdmLimits, pack, unpack};
+use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, XdmAction, XdmLimits, pack, unpack};
 use segur_mss::{MailAddress, MailboxKind};
 use segur_psc::{AccessToken, StaticTokenSource, TokenSource};
 use segur_ssi::tls::{ClientTlsBuilder, Identity, TrustEnvironment, TrustStore};
@@ -49,6 +49,28 @@ struct PackArgs {
     /// Sender contact (MSSanté address) for README.TXT.
     #[arg(long, default_value = "")]
     contact: String,
+    /// What the recipient is asked to do: `auto` (a new version when the CDA
+    /// replaces one with RPLC, else a first sending), `replace` (the CDA must
+    /// carry RPLC), `withdraw` (cancel documents sent before).
+    #[arg(long, value_enum, default_value_t = ActionArg::Auto)]
+    action: ActionArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ActionArg {
+    Auto,
+    Replace,
+    Withdraw,
+}
+
+impl ActionArg {
+    fn action(self) -> Option<XdmAction> {
+        match self {
+            Self::Auto => None,
+            Self::Replace => Some(XdmAction::Replace),
+            Self::Withdraw => Some(XdmAction::Delete),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -170,7 +192,7 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                     cda: read(p)?,
                     entry: Default::default(),
                     pdf: None,
-                    action: None,
+                    action: a.action.action(),
                 });
             }
             let opts = PackOptions {
@@ -234,7 +256,7 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                         "subset": d.subset, "uri": d.uri, "unique_id": d.entry.unique_id,
                         "type_code": d.entry.type_code.code, "type": d.entry.type_code.display_name,
                         "title": d.entry.title, "size": d.data.len(), "hash": d.entry.hash,
-                        "metadata": d.entry,
+                        "action": d.action, "metadata": d.entry,
                     })
                 })
                 .collect();
@@ -245,8 +267,13 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                 || {
                     let mut s = format!("patient: {}\n", patients.join(", "));
                     for d in &un.documents {
+                        let action = match d.action {
+                            XdmAction::Replace => "  [new version]",
+                            XdmAction::Delete => "  [withdrawal]",
+                            _ => "",
+                        };
                         s.push_str(&format!(
-                            "{}/{}  {}  {} ({})\n",
+                            "{}/{}  {}  {} ({}){action}\n",
                             d.subset,
                             d.uri,
                             d.entry.unique_id,

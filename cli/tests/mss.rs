@@ -89,6 +89,39 @@ fn xdm_pack_and_unpack() {
 }
 
 #[test]
+fn xdm_pack_withdrawal_and_replace_without_rplc() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("n1.xml");
+    let xml_s = xml.to_str().unwrap();
+    assert_eq!(segur(&["cda", "sample", "n1", "-o", xml_s], &[]).0, 0);
+    let zip = dir.path().join("IHE_XDM.zip");
+    let zip_s = zip.to_str().unwrap();
+    let (code, _, err) = segur(
+        &["xdm", "pack", xml_s, "-o", zip_s, "--action", "withdraw"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = segur(&["--json", "xdm", "unpack", zip_s], &[]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["documents"][0]["action"], "Delete");
+    let (code, out, _) = segur(&["xdm", "unpack", zip_s], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[withdrawal]"), "{out}");
+    // A replacement needs RPLC in the CDA: invalid input, one line.
+    let (code, _, err) = segur(
+        &["xdm", "pack", xml_s, "-o", zip_s, "--action", "replace"],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("RPLC"), "{err}");
+    // An unknown action is a usage error.
+    let (code, _, _) = segur(&["xdm", "pack", xml_s, "-o", zip_s, "--action", "zap"], &[]);
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn mss_send_and_fetch_against_the_simulator() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

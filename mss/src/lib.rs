@@ -9,12 +9,12 @@
 //! | [`mailbox`] | [`Mailbox`](mailbox::Mailbox): authentication by client certificate (`EXTERNAL`) or Pro Santé Connect token (`XOAUTH2` / `OAUTHBEARER`), automatic reopening of closed sessions without losing the operation, several mailboxes per user ([`MailboxSet`](mailbox::MailboxSet)) |
 //! | [`message`] | outgoing messages with every MSSanté convention (X-MSS-* headers, XDM subject, PDF naming, threading, MDN/DSN requests, one patient per message, N1+N3 pairs), reading received ones, MDN/DSN |
 //! | [`PatientMailbox`] | Mon espace santé patient mailboxes, built only from a qualified INS |
-//! | [`xdm`] | `IHE_XDM.zip`: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors), packing with segur-cda's XDS metadata and unpacking with hash/size checks |
+//! | [`xdm`] | `IHE_XDM.zip`: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors), packing with segur-cda's XDS metadata and unpacking with hash/size checks; the replace / withdraw action of each document ([`xdm::XdmAction`]) |
 //! | [`documents`] | the message-convention facts of a CDA (segur-cda header) |
 //! | [`reception`] | received messages: antivirus (segur-ssi `Scanner`), XDM, patient matching, new documents and versions, provenance |
 //! | [`autoconfig`] | DNS SRV (RFC 6186/8314, resolver pointable at a test DNS), AutoConfig XML, manual override; cached and explained |
 //! | [`annuaire`] | Annuaire Santé FHIR client (every MSSanté address with its type) and the streamed `Extraction_Correspondance_MSSante` parser |
-//! | [`outbox`] | the persistent send queue (SQLite behind a trait): idempotent on `Message-ID`, retries with back-off, survives crashes without losing or duplicating a message; the delivery / read status of sent messages from DSNs and MDNs, and read receipts sent under the host's policy |
+//! | [`outbox`] | the persistent send queue (SQLite behind a trait): idempotent on `Message-ID`, retries with back-off, survives crashes without losing or duplicating a message; the delivery / read status of sent messages from DSNs (delivered, delayed, failed) and MDNs, and read receipts sent under the host's policy |
 //! | [`trace`] | functional traces in the segur-ssi audit trail |
 //! | `sim` (feature `sim`) | a loopback MSSanté operator: IMAP + SMTP submission over TLS with the test PKI, token check, session kills, bounces; fakes of the Annuaire Santé FHIR API, a DNS and an AutoConfig server |
 //!

@@ -10,10 +10,10 @@
 //! mailbox) and the patient information carried are exposed.
 //!
 //! The host's patient file is segur-ins's
-//! [`PatientIndex`](segur_ins::sentinelle::PatientIndex) — the one
+//! [`PatientIndex`] — the one
 //! patient-index trait of the whole SDK (INSi / Sentinelle, DMP, MSSanté):
 //! patients are looked up by INS and by strict traits
-//! ([`traits_match`](segur_ins::sentinelle::traits_match)).
+//! ([`traits_match`]).
 
 use std::sync::Arc;
 

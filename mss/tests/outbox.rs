@@ -580,3 +580,56 @@ fn enqueue_conflict_and_unknown_ids_are_typed() {
     let _ = kinds::OUTBOX_QUEUED;
     let _ = RetryPolicy::default();
 }
+
+/// A DSN as an operator's MTA writes it, about `message_id` for `recipient`.
+fn dsn(message_id: &str, recipient: &str, action: &str, status: &str) -> Vec<u8> {
+    format!(
+        "From: MAILER-DAEMON@sim.mssante.fr\r\nTo: <{MEDECIN}>\r\nSubject: Delivery Status Notification\r\n\
+         Message-ID: <dsn-{action}-{}@sim.mssante.fr>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\n{action}\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mx.sim.mssante.fr\r\nOriginal-Envelope-Id: {message_id}\r\n\r\n\
+         Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: {status}\r\n\
+         Diagnostic-Code: smtp; 451 {status} try again later\r\n\r\n--b--\r\n",
+        uuid::Uuid::new_v4().simple()
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn delayed_delivery_is_shown_then_superseded_by_the_delivery() {
+    let sim = sim().await;
+    let env = outbox();
+    let medecin = mailbox(&sim, MEDECIN, "tok-medecin");
+    let msg = message(SECRETARIAT, "retard");
+    env.outbox.enqueue(&msg).unwrap();
+    env.outbox
+        .drain(&MailboxSubmitter::new(medecin.clone()))
+        .await
+        .unwrap();
+    let delayed = parse_message(&dsn(&msg.message_id, SECRETARIAT, "delayed", "4.4.7")).unwrap();
+    let update = env.outbox.record_notification(&delayed).unwrap().unwrap();
+    assert_eq!(update.state, MessageState::Sent, "still on its way");
+    let r = &update.changed[0];
+    assert_eq!(r.state, RecipientState::Delayed);
+    assert!(r.detail.as_deref().unwrap().contains("4.4.7"));
+    assert!(
+        r.explanation
+            .as_deref()
+            .unwrap()
+            .starts_with("Distribution retardée"),
+        "{r:?}"
+    );
+    // The status survives in the store (the new state has a storage name).
+    let status = env.outbox.status(&msg.message_id).unwrap().unwrap();
+    assert_eq!(status.recipients[0].state, RecipientState::Delayed);
+    // Then delivered; a late "delayed" changes nothing.
+    let delivered =
+        parse_message(&dsn(&msg.message_id, SECRETARIAT, "delivered", "2.0.0")).unwrap();
+    let update = env.outbox.record_notification(&delivered).unwrap().unwrap();
+    assert_eq!(update.state, MessageState::Delivered);
+    let late = env.outbox.record_notification(&delayed).unwrap().unwrap();
+    assert!(late.changed.is_empty());
+    assert_eq!(late.state, MessageState::Delivered);
+}

@@ -1,6 +1,6 @@
 //! The tokio IMAP client: the standard connection sequence (greeting,
 //! STARTTLS, CAPABILITY, AUTHENTICATE, CAPABILITY) and the commands an
-//! MSSanté client needs, over the sans-IO [`proto`](super::proto) core.
+//! MSSanté client needs, over the sans-IO [`proto`] core.
 
 use std::sync::Arc;
 

@@ -174,6 +174,11 @@ impl RecipientStatus {
         self.action.eq_ignore_ascii_case("delivered") || self.action.eq_ignore_ascii_case("relayed")
     }
 
+    /// Whether delivery is delayed (the remote server keeps trying).
+    pub fn is_delayed(&self) -> bool {
+        self.action.eq_ignore_ascii_case("delayed")
+    }
+
     /// The classified bounce reason.
     pub fn reason(&self) -> BounceReason {
         BounceReason::from_status(&self.status)

@@ -20,6 +20,11 @@ use crate::message::parse::{ParsedMessage, Report};
 use crate::smtp::client::SendReport;
 use crate::trace::{Tracer, kinds};
 
+/// What the user reads for a recipient whose delivery is delayed.
+const DELAYED_EXPLANATION: &str = "Distribution retardée : le serveur du destinataire n'a pas \
+     encore accepté le message et l'acheminement est réessayé automatiquement. Aucune action \
+     n'est nécessaire pour l'instant ; un avis suivra s'il ne peut pas être distribué.";
+
 /// What submits messages for the outbox: a mailbox, or a test double.
 pub trait Submitter: Send + Sync {
     /// The sending mailbox (entries whose sender is this address are drained).
@@ -624,6 +629,17 @@ impl Outbox {
                             state: RecipientState::Failed,
                             detail: Some(err.to_string()),
                             explanation: Some(reason.explanation().to_owned()),
+                            updated_at: now,
+                        });
+                    } else if r.is_delayed() {
+                        updates.push(RecipientStatus {
+                            address,
+                            state: RecipientState::Delayed,
+                            detail: Some(match &r.diagnostic {
+                                Some(d) => format!("{} {d}", r.status),
+                                None => r.status.clone(),
+                            }),
+                            explanation: Some(DELAYED_EXPLANATION.to_owned()),
                             updated_at: now,
                         });
                     } else if r.is_delivered() {

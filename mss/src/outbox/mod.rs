@@ -425,6 +425,8 @@ pub enum RecipientState {
     Queued,
     /// Accepted by our operator.
     Submitted,
+    /// Delivery delayed (DSN `delayed`): the servers keep trying.
+    Delayed,
     /// Delivered to the recipient's mailbox (DSN `delivered` / `relayed`).
     Delivered,
     /// Processed by the recipient's software (MDN `processed`).
@@ -445,6 +447,7 @@ impl RecipientState {
         match self {
             Self::Queued => "queued",
             Self::Submitted => "submitted",
+            Self::Delayed => "delayed",
             Self::Delivered => "delivered",
             Self::Processed => "processed",
             Self::Read => "read",
@@ -459,6 +462,7 @@ impl RecipientState {
         Some(match s {
             "queued" => Self::Queued,
             "submitted" => Self::Submitted,
+            "delayed" => Self::Delayed,
             "delivered" => Self::Delivered,
             "processed" => Self::Processed,
             "read" => Self::Read,
@@ -476,10 +480,11 @@ impl RecipientState {
         match self {
             Self::Queued => 0,
             Self::Submitted => 1,
-            Self::Delivered => 2,
-            Self::Processed => 3,
-            Self::Read | Self::DeletedUnread => 4,
-            Self::Refused | Self::Failed => 5,
+            Self::Delayed => 2,
+            Self::Delivered => 3,
+            Self::Processed => 4,
+            Self::Read | Self::DeletedUnread => 5,
+            Self::Refused | Self::Failed => 6,
         }
     }
 
@@ -541,8 +546,8 @@ pub fn message_state(status: OutboxStatus, recipients: &[RecipientStatus]) -> Me
             }
             let least = recipients.iter().map(|r| r.state.rank()).min().unwrap_or(1);
             match least {
-                0 | 1 => MessageState::Sent,
-                2 => MessageState::Delivered,
+                0..=2 => MessageState::Sent,
+                3 => MessageState::Delivered,
                 _ => MessageState::Read,
             }
         }
