@@ -412,6 +412,10 @@ pub mod value_sets {
     pub const PARTICIPATION_TYPE: &[&str] = &["REF", "REFB", "INF", "RESP", "PRF", "CON", "VRF"];
     /// J141 associatedEntity classCode.
     pub const ROLE_CLASS: &[&str] = &["PROV", "AGNT", "ECON", "GUARD", "CAREGIVER", "PRS", "QUAL"];
+    /// `informant/relatedEntity/@classCode` allowed by the header schematron
+    /// (CI-SISRelatedEntity): emergency contact, trusted person, informant,
+    /// caregiver, person cared for.
+    pub const INFORMANT_RELATED_CLASS: &[&str] = &["ECON", "NOK", "CON", "CAREGIVER", "PAT"];
     /// J142 encounter codes.
     pub const ENCOUNTER: &[&str] = &["IMP", "EMER", "AMB", "FLD", "HH", "VR", "EXTERNE", "SEANCE"];
     /// `telecom/@use`.
