@@ -74,6 +74,7 @@ pub mod cs8;
 pub mod error;
 pub mod exams;
 pub mod followup;
+pub mod growth;
 pub mod measures;
 pub mod report;
 pub mod samples;
