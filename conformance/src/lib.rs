@@ -19,11 +19,28 @@
 //!   [`EvidenceRecorder`], the [`host`] adapter and the simulated
 //!   [`services`] (a typed registry: the engine depends on no service crate).
 //! - [`host`]: the traits an LGC implements, one optional capability per area.
+//!   The `segur-examples` crate holds the reference host: an in-memory LGC
+//!   built on the SDK that passes every scenario.
+//! - [`checks`]: independent readers of what a host produced (e.g. the INS
+//!   datamatrix printed on a PDF).
 //! - [`evidence`]: recorded artefacts and the editor's evidence config
 //!   (organisational requirements).
 //! - [`report`]: the JSON report (stable schema), JUnit, self-contained HTML,
 //!   console progress, and the evidence pack with its SHA-256 manifest.
 //! - [`scenarios`]: the scenarios shipped with the crate.
+//!
+//! # Built-in scenarios
+//!
+//! Besides the editor-evidence suite, the crate ships the suites `ins`
+//! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
+//! versions, N1/N3 pairs, lists, request ↔ report, display), `psc`
+//! (authorization code, account linking, service tokens, silent SSO, CIBA,
+//! against the `segur_psc::sim` simulator) and `ssi` (password policy and
+//! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
+//! trail, antivirus, directory). Each module of [`scenarios`] lists its
+//! scenarios and the requirement ids they prove. The reference host of the
+//! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
+//! conformance run` runs it in seconds.
 //!
 //! Coverage is the number of requirement ids with at least one passing
 //! scenario, over the 129 of the catalogue. A scenario that cannot run
@@ -58,7 +75,7 @@
 //!         .requirement("SENTINELLE.17"))?;
 //!
 //! let runner = Runner::new(registry, Arc::new(BareHost::default()))
-//!     .filter(Filter::new().theme(Theme::Ins));
+//!     .filter(Filter::new().scenario("demo.*").theme(Theme::Ins));
 //! let outcome = runner.run_blocking(&mut Silent)?;
 //! let report = outcome.report();
 //! assert_eq!(report.summary.total, 1);
@@ -85,6 +102,7 @@
 //!    `env.clock()` as its clock and `env.ids()` as its id source, and call
 //!    `env.record_exchange(..)` for every request/response it sees. Scenarios
 //!    get it with `ctx.service::<DmpSim>().await?` (fresh per scenario).
+//!    [`scenarios::psc::PscSim`] is a complete example.
 //! 3. **Host methods.** If the scenario drives the host in a way no method
 //!    allows yet, add the method to the area's trait in [`host`] with a
 //!    default body returning `HostError::not_implemented("dmp.<method>")`,
@@ -119,6 +137,7 @@
 //!    clear message): `cargo test -p segur-conformance`.
 
 pub mod catalogue;
+pub mod checks;
 pub mod context;
 mod error;
 pub mod evidence;
@@ -138,7 +157,7 @@ pub use evidence::{
     EvidenceRecorder, Payload,
 };
 pub use failure::{Failure, FailureKind, OrFail, ScenarioResult, ensure, ensure_eq};
-pub use host::{BareHost, Host, HostError, HostInfo};
+pub use host::{BareHost, Host, HostEnvironment, HostError, HostInfo};
 pub use model::{Filter, RegisteredScenario, Registry, Scenario, ScenarioId};
 pub use report::{Coverage, CoverageStatus, RunReport, ScenarioReport, Status};
 pub use runner::{RunObserver, RunOutcome, Runner, Silent};
