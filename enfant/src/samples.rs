@@ -12,7 +12,7 @@ use segur_cda::volets::samples::Richness;
 use segur_ids::oid;
 use segur_ins::{
     BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent, Ins,
-    InsOid, Sex, Traits,
+    InsOid, RnivException, Sex, Traits,
 };
 use time::Date;
 use time::macros::{date, datetime};
@@ -48,7 +48,10 @@ pub fn child_identity() -> Identity {
         "224037511104268".parse().expect("valid NIR literal"),
         InsOid::Test,
     );
-    // Both transitions are valid from a fresh identity with matching traits.
+    // Both transitions are valid from a fresh identity with matching traits
+    // (tested: `the_sample_child_is_qualified`): the INSi answer, then the
+    // birth certificate of a minor with the mother's passport (RNIV
+    // exception for minors), which makes the identity qualified.
     let _ = id.apply(
         IdentityEvent::InsiSuccess {
             ins,
@@ -59,7 +62,9 @@ pub fn child_identity() -> Identity {
     let _ = id.apply(
         IdentityEvent::DocumentChecked {
             document: IdentityDocumentType::ActeNaissance,
-            exception: None,
+            exception: Some(RnivException::Minor {
+                guardian_document: Some(IdentityDocumentType::Passeport),
+            }),
         },
         &ctx,
     );
@@ -576,5 +581,15 @@ pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
         ChildVolet::Cs9 => cs9(r)?.build(h, &ids),
         ChildVolet::Cs8 => cs8(r)?.build(h, &ids),
         ChildVolet::Cs24 => cs24(r)?.build(h, &ids),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sample_child_is_qualified() {
+        let id = super::child_identity();
+        assert_eq!(id.status(), segur_ins::IdentityStatus::Qualifiee);
+        assert!(id.qualified_ins().is_some());
     }
 }

@@ -114,6 +114,42 @@ impl ChildVolet {
         }
     }
 
+    /// The XDS `formatCode` of the volet (TRE_A06 FormatCodeComplementaire,
+    /// `1.2.250.1.213.1.1.4.2.282`), from the ANS association table
+    /// ASS_A11-CorresModeleCDA-XdsFormatCode-CISIS (templateId → formatCode,
+    /// version 5.0.0 of the Terminologies de Santé): the certificates keep
+    /// their 2017 codes across the 2025.01 volet versions.
+    pub fn format_code(self) -> Fixed {
+        const TRE_A06: &str = "1.2.250.1.213.1.1.4.2.282";
+        match self {
+            Self::Cs8 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs8:2017",
+                TRE_A06,
+                "Certificat de santé du 8ème jour de l'enfant",
+            ),
+            Self::Cs9 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs9:2017",
+                TRE_A06,
+                "Certificat de santé du 9ème mois de l'enfant",
+            ),
+            Self::Cs24 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs24:2017",
+                TRE_A06,
+                "Certificat de santé du 24ème mois de l'enfant",
+            ),
+            Self::Measurements => Fixed::new(
+                "urn:ans:ci-sis:cse-mde:2023",
+                TRE_A06,
+                "Carnet de santé de l'enfant - Mesures de l'enfant",
+            ),
+            Self::VaccinationNote => Fixed::new(
+                "urn:asip:ci-sis:vac-note:2021",
+                TRE_A06,
+                "Note de vaccination",
+            ),
+        }
+    }
+
     /// Whether it is one of the three health certificates (sent to the PMI).
     pub fn is_certificate(self) -> bool {
         matches!(self, Self::Cs8 | Self::Cs9 | Self::Cs24)
