@@ -6,7 +6,7 @@
 use segur_cda::builder::{HeaderBuilder, PatientBuilder};
 use segur_cda::clock::{FixedClock, IdGenerator, OidSequence};
 use segur_cda::datatypes::{Addr, PersonName, Telecom};
-use segur_cda::header::{Guardian, Informant, RoleEntity};
+use segur_cda::header::RoleEntity;
 use segur_cda::samples as cda_samples;
 use segur_cda::volets::samples::Richness;
 use segur_ids::oid;
@@ -121,40 +121,19 @@ pub fn ids() -> OidSequence {
 /// A header for `volet`: the sample paediatrician of segur-cda's structure,
 /// the child, the mother as informant and guardian.
 pub fn header(volet: ChildVolet, ids: &dyn IdGenerator) -> Result<HeaderBuilder> {
-    let pr = cda_samples::practitioner();
     let at = exam_time(volet);
     let clock = FixedClock(at + time::Duration::minutes(20));
-    let mut patient = child().build()?;
-    if let Some(p) = patient.patient.as_mut() {
-        p.guardians.push(Guardian {
-            code: None,
-            addrs: vec![home()],
-            telecoms: vec![Telecom::phone("0147150000", Some("H"))],
-            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
-            organization: None,
-        });
-    }
-    let mut h = HeaderBuilder::for_practice(
-        volet.document_code().to_code(),
-        volet.default_title(),
-        &pr,
-        patient,
+    let mut mother = mother();
+    mother.birth_date = None;
+    crate::volet::child_header(
+        volet,
+        &cda_samples::practitioner(),
+        child(),
+        Some(&mother),
         at,
         &clock,
         ids,
-    );
-    h.header_mut().informants.push(Informant {
-        assigned_entity: None,
-        related_entity: Some(RoleEntity {
-            class_code: Some("CON".into()),
-            code: Some(ParentRole::Mother.fixed().to_code()),
-            addrs: vec![home()],
-            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
-            has_person: true,
-            ..RoleEntity::default()
-        }),
-    });
-    Ok(h)
+    )
 }
 
 /// Sample measurements document.

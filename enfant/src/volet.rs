@@ -3,12 +3,16 @@
 //! natively before a document is handed out), and the N3-only rule.
 
 use segur_cda::body::{Section, StructuredBody};
-use segur_cda::builder::HeaderBuilder;
+use segur_cda::builder::{HeaderBuilder, PatientBuilder, Practitioner};
+use segur_cda::clock::{Clock, IdGenerator};
 use segur_cda::datatypes::{Code, Ii, IvlTs, Ts};
+use segur_cda::header::{Guardian, Informant, RoleEntity};
 use segur_cda::header::{Header, ServiceEvent};
 use segur_cda::{Document, Level};
 use segur_ids::Oid;
+use time::OffsetDateTime;
 
+use crate::common::{Parent, ParentRole};
 use crate::error::{Error, Result, invalid};
 use crate::xml::{self, Fixed};
 
@@ -192,6 +196,58 @@ impl ChildVolet {
             _ => CONSULTATION,
         }
     }
+}
+
+/// The header of a child-health document, pre-filled from the child's file
+/// (LGC.CSE.14): `HeaderBuilder::for_practice` with the volet's code and
+/// title, the child (`child`: from the qualified identity, with the home
+/// address as structured parts and the local id), and the mother, when
+/// known, both as guardian (`patient/guardian`) and as the informant the
+/// CS8 requires (`informant/relatedEntity` classCode `CON`, code `MTH`).
+/// The volet builders (`build(header, ids)`) add the rest.
+pub fn child_header(
+    volet: ChildVolet,
+    practitioner: &Practitioner,
+    child: PatientBuilder,
+    mother: Option<&Parent>,
+    act_time: OffsetDateTime,
+    clock: &dyn Clock,
+    ids: &dyn IdGenerator,
+) -> Result<HeaderBuilder> {
+    let mut patient = child.build()?;
+    let mother = mother.filter(|m| m.role == ParentRole::Mother);
+    if let (Some(m), Some(p)) = (mother, patient.patient.as_mut()) {
+        p.guardians.push(Guardian {
+            code: None,
+            addrs: m.addr.iter().cloned().collect(),
+            telecoms: m.telecom.iter().cloned().collect(),
+            person_names: m.name.iter().cloned().collect(),
+            organization: None,
+        });
+    }
+    let mut h = HeaderBuilder::for_practice(
+        volet.document_code().to_code(),
+        volet.default_title(),
+        practitioner,
+        patient,
+        act_time,
+        clock,
+        ids,
+    );
+    if let Some(m) = mother {
+        h.header_mut().informants.push(Informant {
+            assigned_entity: None,
+            related_entity: Some(RoleEntity {
+                class_code: Some("CON".into()),
+                code: Some(m.role.fixed().to_code()),
+                addrs: m.addr.iter().cloned().collect(),
+                person_names: m.name.iter().cloned().collect(),
+                has_person: true,
+                ..RoleEntity::default()
+            }),
+        });
+    }
+    Ok(h)
 }
 
 /// The child-health documents are shared as N3 only: this refuses any N1
