@@ -30,6 +30,10 @@ pub enum Error {
     /// The "envoi en Y" journal, the DMP queue or the audit trail failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// segur-dmp refused the DMP leg's document (the patient opposed
+    /// feeding, unusable metadata…); the e-prescription decision is kept.
+    #[error("DMP: {0}")]
+    Dmp(segur_dmp::Error),
 }
 
 /// Invalid Vitale data.

@@ -24,12 +24,16 @@
 //! - [`ordonnance`]: the unique prescription identifier (configurable
 //!   template, documented default, check character), the 2D code (QR code
 //!   and DataMatrix; payload builder/parser; SVG, PNG and PDF drawing;
-//!   reading back with rxing), the [`ordonnance::Prescription`] and its CDA
-//!   document ([`ordonnance::PrescriptionRenderer`], [`ordonnance::N1Renderer`]).
+//!   reading back with rxing), the [`ordonnance::Prescription`] (content in
+//!   segur-cda's volet models) and its CDA document
+//!   ([`ordonnance::PrescriptionRenderer`]; [`ordonnance::CisisRenderer`]
+//!   built on segur-cda's volet builders: N3 eP-MED-DM 2024.01 for health
+//!   products with the identifier and the code, N1 for the other kinds).
 //! - [`eprescription`]: the e-prescription service seam
 //!   ([`eprescription::EPrescriptionService`]) and an HTTP shell.
 //! - [`envoi_y`]: the "envoi en Y" orchestrator: e-prescription service AND
-//!   the DMP (segur-dmp's send queue), the DMP receiving the document
+//!   the DMP (segur-dmp's `Feeder`, send queue and `FeedWorker`), the DMP
+//!   receiving the document
 //!   without the 2D code when the service fails or does not answer in time,
 //!   every branch traced in the segur-ssi audit trail, retries never
 //!   duplicated.
@@ -61,15 +65,19 @@
 //!   identifier, idempotent) and its deadline (10 s by default);
 //! - the CONF.05 rule itself (DMP without the code when the service fails)
 //!   comes from the project brief;
-//! - the DMP queue payload is the CDA XML, keyed by the document `uniqueId`
-//!   ([`envoi_y`]).
+//! - the DMP receives one document per prescription (the N3 alone for
+//!   health products, its PDF copy being the printed page), queued through
+//!   segur-dmp's `Feeder` ([`envoi_y`]); the N3 states the identifier (CNAM
+//!   root `1.2.250.1.215.500.1.1`) only once the e-prescription service
+//!   registered it.
 //!
 //! # Features
 //!
 //! - `client` (default): reqwest + rustls (ring) shells for the apCV and
 //!   e-prescription services.
-//! - `image` (default): PNG rendering and PNG/JPEG reading of the 2D code
-//!   (rxing QR + DataMatrix readers, without rxing's `image` feature).
+//! - `image` (default): PNG/JPEG reading of the 2D code (rxing QR +
+//!   DataMatrix readers, without rxing's `image` feature); PNG writing is
+//!   always available.
 //! - `sim`: the simulators.
 //!
 //! # Example: choosing a beneficiary of a card
