@@ -3,9 +3,9 @@
 //! - `segur conformance list [--requirement ID] [--theme T] [--profile P] [--from REPORT]`
 //! - `segur conformance run [--requirement ID] [--theme T] [--profile P] [--scenario GLOB]
 //!   [--evidence-config FILE] [--timeout SECS] [--junit FILE] [--json-report FILE]
-//!   [--html FILE] [--evidence DIR]`
+//!   [--html FILE] [--evidence DIR] [--host reference|bare]`
 //! - `segur conformance coverage [--requirement ID] [--theme T] [--profile P] [--from REPORT]
-//!   [--evidence-config FILE] [--fail-under PCT]` (the selection restricts the
+//!   [--evidence-config FILE] [--host reference|bare] [--fail-under PCT]` (the selection restricts the
 //!   gate's denominator, e.g. `--theme INS --fail-under 100`)
 //!
 //! Exit codes: 0 when every scenario run passed (not-applicable ones do not
@@ -18,8 +18,11 @@
 //! (`list`) or the coverage (`coverage`) on stdout. The JSON report file
 //! option is `--json-report FILE`, since `--json` is the global flag.
 //!
-//! The host is the built-in [`BareHost`] until the reference host lands:
-//! only scenarios needing no host capability (editor evidence) can pass.
+//! The host is the segur-rs reference LGC (`segur_examples::ReferenceLgc`,
+//! an in-memory practice software built on the SDK) unless `--host bare`
+//! selects the host with no capability, on which only the editor-evidence
+//! scenarios can run. An editor runs the scenarios against their own
+//! software from their own tests or binary, with `segur_conformance::Runner`.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -32,8 +35,9 @@ use segur_conformance::report::console::{self, ConsoleProgress};
 use segur_conformance::report::html::{self, HtmlOptions};
 use segur_conformance::report::{Coverage, CoverageStatus, RunReport, junit, pack, percent};
 use segur_conformance::{
-    BareHost, EvidenceConfig, Filter, Profile, Registry, Requirement, Runner, Silent, Theme,
+    BareHost, EvidenceConfig, Filter, Host, Profile, Registry, Requirement, Runner, Silent, Theme,
 };
+use segur_examples::ReferenceLgc;
 
 use crate::output::{self, CliError};
 
@@ -84,6 +88,25 @@ impl Selection {
     }
 }
 
+/// The host the scenarios run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+enum HostChoice {
+    /// The segur-rs reference LGC (in-memory, built on the SDK).
+    #[default]
+    Reference,
+    /// A host with no capability: only editor-evidence scenarios can run.
+    Bare,
+}
+
+impl HostChoice {
+    fn build(self) -> Arc<dyn Host> {
+        match self {
+            HostChoice::Reference => Arc::new(ReferenceLgc::new()),
+            HostChoice::Bare => Arc::new(BareHost::default()),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct ListArgs {
     #[command(flatten)]
@@ -100,6 +123,9 @@ struct RunArgs {
     /// Only scenarios whose id matches this glob, e.g. 'ins.*' (repeatable).
     #[arg(long = "scenario", value_name = "GLOB")]
     scenarios: Vec<String>,
+    /// The host to run against.
+    #[arg(long, value_enum, default_value_t = HostChoice::Reference)]
+    host: HostChoice,
     /// The editor's evidence files (JSON, see the segur-conformance docs).
     #[arg(long, value_name = "FILE")]
     evidence_config: Option<PathBuf>,
@@ -132,6 +158,9 @@ struct CoverageArgs {
     /// The editor's evidence files, for the run.
     #[arg(long, value_name = "FILE")]
     evidence_config: Option<PathBuf>,
+    /// The host to run against (when not reading a report).
+    #[arg(long, value_enum, default_value_t = HostChoice::Reference, conflicts_with = "from")]
+    host: HostChoice,
     /// Exit 1 when fewer than PCT % of the 129 requirements are covered.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     fail_under: Option<f64>,
@@ -282,7 +311,7 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     for glob in &args.scenarios {
         filter = filter.scenario(glob.clone());
     }
-    let runner = Runner::new(registry()?, Arc::new(BareHost::default()))
+    let runner = Runner::new(registry()?, args.host.build())
         .filter(filter)
         .default_timeout(Duration::from_secs(args.timeout))
         .evidence_config(evidence);
@@ -359,7 +388,7 @@ fn coverage(args: &CoverageArgs, json: bool) -> Result<(), CliError> {
         Some(path) => load_report(path)?,
         None => {
             let evidence = load_evidence(args.evidence_config.as_deref())?;
-            Runner::new(registry()?, Arc::new(BareHost::default()))
+            Runner::new(registry()?, args.host.build())
                 .evidence_config(evidence)
                 .run_blocking(&mut Silent)
                 .map_err(|e| CliError::Failed(e.into()))?

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use segur_conformance::report::RunReport;
 use segur_conformance::report::pack;
+use segur_conformance::report::{CoverageStatus, RunReport};
 
 fn segur(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_segur"))
@@ -121,6 +121,8 @@ fn run_writes_every_report_and_the_pack() {
     let o = segur(&[
         "conformance",
         "run",
+        "--host",
+        "bare",
         "--evidence-config",
         &config,
         "--junit",
@@ -158,6 +160,8 @@ fn run_writes_every_report_and_the_pack() {
     let o = segur(&[
         "conformance",
         "run",
+        "--host",
+        "bare",
         "--evidence",
         &pack_dir.display().to_string(),
     ]);
@@ -246,7 +250,15 @@ fn run_writes_every_report_and_the_pack() {
 fn a_failing_scenario_exits_1() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dossier(dir.path(), true);
-    let o = segur(&["--json", "conformance", "run", "--evidence-config", &config]);
+    let o = segur(&[
+        "--json",
+        "conformance",
+        "run",
+        "--host",
+        "bare",
+        "--evidence-config",
+        &config,
+    ]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("1 scenario(s) failed: evidence.ssi.gen-01"),
@@ -261,6 +273,8 @@ fn a_failing_scenario_exits_1() {
     let o = segur(&[
         "conformance",
         "run",
+        "--host",
+        "bare",
         "--evidence-config",
         &config,
         "--scenario",
@@ -268,4 +282,83 @@ fn a_failing_scenario_exits_1() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("2 scenario(s) run"), "{}", stdout(&o));
+}
+
+/// The README's main job: the default host is the reference LGC, every
+/// scenario it can run passes, and the reports parse back.
+#[test]
+fn default_run_drives_the_reference_host() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("junit.xml");
+    let html = dir.path().join("report.html");
+    let pack_dir = dir.path().join("pack");
+    let o = segur(&[
+        "conformance",
+        "run",
+        "--json-report",
+        &json.display().to_string(),
+        "--junit",
+        &junit.display().to_string(),
+        "--html",
+        &html.display().to_string(),
+        "--evidence",
+        &pack_dir.display().to_string(),
+    ]);
+    assert_eq!(code(&o), 0, "{}\n{}", stdout(&o), stderr(&o));
+    let report =
+        RunReport::from_json(&std::fs::read_to_string(&json).expect("json")).expect("report");
+    assert_eq!(report.host.name, "segur-rs reference LGC");
+    assert_eq!(report.summary.failed, 0);
+    assert!(report.summary.passed >= 34, "{:?}", report.summary);
+    assert!(
+        report.coverage.covered >= 36,
+        "{:?}",
+        report.coverage.covered
+    );
+    for id in ["SC.PSC.13", "SENTINELLE.14", "SC.SSI/IE.38", "LGC.MDV.01"] {
+        let r = report.coverage.requirement(id).expect("in the catalogue");
+        assert_eq!(r.status, CoverageStatus::Covered, "{id}");
+    }
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains(r#"<property name="requirement" value="SC.PSC.10"/>"#)
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .expect("html")
+            .contains("SC.CDA/DD.22")
+    );
+    assert_eq!(pack::verify(&pack_dir).expect("verify"), []);
+    // The produced documents and the PSC exchanges are in the pack.
+    let req = pack_dir.join("requirements/LGC.MDV.01");
+    let mut names = Vec::new();
+    for entry in walk(&req) {
+        names.push(entry);
+    }
+    assert!(
+        names.iter().any(|n| n.ends_with("produced-n1-1.xml")),
+        "{names:?}"
+    );
+    let psc = walk(&pack_dir.join("requirements/SC.PSC.10"));
+    assert!(
+        psc.iter().any(|n| n.contains("request-psc-POST")),
+        "{psc:?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
 }

@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use crate::catalogue::Requirement;
 use crate::evidence::{EditorEvidenceCheck, EvidenceRecorder};
 use crate::failure::{Failure, ScenarioResult};
-use crate::host::{Dmp, Documents, Host, Lifecycle, Login, Mssante, Observations, PatientFiles};
+use crate::host::{
+    Dmp, Documents, Host, Lifecycle, Login, Mssante, Observations, PatientFiles, Security,
+};
 use crate::model::ScenarioId;
 use crate::services::{ServiceEnv, ServiceRegistry, SimulatedService};
 
@@ -53,6 +55,18 @@ impl VirtualClock {
         *now = now
             .checked_add(saturating_time_duration(by))
             .unwrap_or(*now);
+    }
+}
+
+impl segur_psc::Clock for VirtualClock {
+    fn now(&self) -> OffsetDateTime {
+        VirtualClock::now(self)
+    }
+}
+
+impl segur_cda::clock::Clock for VirtualClock {
+    fn now(&self) -> OffsetDateTime {
+        VirtualClock::now(self)
     }
 }
 
@@ -103,6 +117,18 @@ impl IdSource {
     /// The next id as `prefix-NNNNNN` (e.g. `patient-000001`).
     pub fn name(&self, prefix: &str) -> String {
         format!("{prefix}-{:06}", self.next_number())
+    }
+}
+
+/// Document ids (`id`, `setId`) as UUID roots, from [`IdSource::uuid`]:
+/// documents produced with it are the same at every run.
+impl segur_cda::clock::IdGenerator for IdSource {
+    fn next_id(&self) -> segur_cda::datatypes::Ii {
+        segur_cda::datatypes::Ii {
+            root: Some(self.uuid().to_ascii_uppercase()),
+            extension: None,
+            null_flavor: None,
+        }
     }
 }
 
@@ -340,6 +366,13 @@ impl RunContext {
         self.host()
             .login()
             .ok_or_else(|| Failure::not_implemented_by_host("login"))
+    }
+
+    /// The host's security controls, or a not-applicable failure.
+    pub fn security(&self) -> ScenarioResult<&dyn Security> {
+        self.host()
+            .security()
+            .ok_or_else(|| Failure::not_implemented_by_host("security"))
     }
 
     /// The host's observations, or a not-applicable failure.

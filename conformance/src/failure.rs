@@ -87,6 +87,12 @@ impl Failure {
         Self::new(FailureKind::Service, message)
     }
 
+    /// A fault of the scenario or the engine itself (e.g. a fixture that
+    /// does not build).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Internal, message)
+    }
+
     /// The scenario cannot run here, for the given reason.
     pub fn not_applicable(reason: impl Into<String>) -> Self {
         Self::new(FailureKind::NotApplicable, reason)

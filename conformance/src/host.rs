@@ -4,30 +4,49 @@
 //!
 //! [`Host`] is the entry point. It gives the host's identity
 //! ([`Host::info`], written in reports and evidence manifests), a
-//! [`Host::reset`] hook called before every scenario, and one accessor per
-//! *capability area*, each returning `Option<&dyn Trait>`:
+//! [`Host::reset`] hook and a [`Host::prepare`] hook called before every
+//! scenario, and one accessor per *capability area*, each returning
+//! `Option<&dyn Trait>`:
 //!
 //! | accessor | trait | area |
 //! |---|---|---|
-//! | [`Host::patient_files`] | [`PatientFiles`] | patient files: list, open (create, find and identity status arrive with `segur-ins`) |
-//! | [`Host::documents`] | [`Documents`] | documents held in a patient file (production arrives with `segur-cda`) |
+//! | [`Host::patient_files`] | [`PatientFiles`] | patient files holding a `segur_ins::Identity`: create, list, open |
+//! | [`Host::documents`] | [`Documents`] | `segur_cda` documents of a file: produce, revise, import (antivirus, versions), sort, request ↔ report links |
 //! | [`Host::dmp`] | [`Dmp`] | DMP actions (with `segur-dmp`) |
 //! | [`Host::mssante`] | [`Mssante`] | MSSanté actions (with `segur-mss`) |
-//! | [`Host::login`] | [`Login`] | user login and sessions (with `segur-ssi` / `segur-psc`) |
-//! | [`Host::observations`] | [`Observations`] | what the user sees without a click (with the crates whose types it shows) |
+//! | [`Host::login`] | [`Login`] | local accounts, sessions and MFA (`segur-ssi`), Pro Santé Connect (`segur-psc`) |
+//! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
+//! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
 //!
-//! Every accessor defaults to `None`: a host implements the areas it
+//! Every accessor defaults to `None`, and every method added after an area
+//! was first defined has a default body returning
+//! [`HostError::NotImplemented`]: a host implements the areas and methods it
 //! supports, in any order. A scenario asks for an area through
 //! [`RunContext`](crate::RunContext) (`ctx.patient_files()?`); when the host
-//! returns `None`, the scenario ends as *not applicable — not implemented by
-//! the host*, which does not fail the run but does not count as passed for
-//! coverage either.
+//! returns `None` or a method is not implemented, the scenario ends as *not
+//! applicable — not implemented by the host*, which does not fail the run
+//! but does not count as passed for coverage either.
 //!
-//! Only methods whose argument and result types exist today are defined:
-//! std types, the host's own opaque references ([`PatientFileRef`],
-//! [`DocumentRef`]) and `segur-ids`. Methods taking INS traits, CDA
-//! documents, DMP consents… are added by the engineers of those crates.
+//! Methods take and return the service crates' own types (`segur_ins::Identity`,
+//! `segur_cda::Document` headers and filters, `segur_ssi::account::NewAccount`,
+//! `segur_psc::Audience`…) and the host's own opaque references
+//! ([`PatientFileRef`], [`DocumentRef`], [`SessionRef`], [`ChallengeRef`]).
+//! A refusal the requirement asks for (a weak password, a locked account) is
+//! not an adapter error: login methods return it as a [`Decision`] or a
+//! [`LoginOutcome::Refused`], so scenarios can check the reason.
+//!
+//! # Time and ids
+//!
+//! Before each scenario the runner calls [`Host::reset`] then
+//! [`Host::prepare`] with a [`HostEnvironment`]: the scenario's
+//! [`VirtualClock`] and [`IdSource`]. A host that reads the time (session
+//! timeouts, token expiry, document dates) must read it from that clock
+//! during the scenario: scenarios move it forward to prove timeouts. A host
+//! that takes its document ids from the id source produces the same
+//! documents at every run. `VirtualClock` implements `segur_psc::Clock` and
+//! `segur_cda::clock::Clock`, and `IdSource` implements
+//! `segur_cda::clock::IdGenerator`, so they plug into the SDK directly.
 //!
 //! # Adding a method when a crate lands
 //!
@@ -43,6 +62,9 @@
 //! 4. Implement it in the reference host (`examples/`) and add the scenario.
 //!
 //! # Implementing a host
+//!
+//! The reference host of the `segur-examples` crate implements every area
+//! with the SDK; it is the model to follow. The smallest host:
 //!
 //! ```
 //! use segur_conformance::host::{
@@ -82,7 +104,21 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use segur_cda::versions::{DocumentFilter, SortOrder};
+use segur_cda::{Level, datatypes::Code};
+use segur_ids::IdNatPs;
+use segur_ins::{Identity, IdentityStatus, Ins};
+use segur_psc::{Audience, BearerToken, ClientConfig, Environment, ServiceExchange};
+use segur_ssi::AuthError;
+use segur_ssi::account::{
+    Account, AccountId, DirectoryEntry, NewAccount, SyncReport, TotpEnrollment,
+};
+use segur_ssi::audit::AuditRecord;
+use segur_ssi::session::SessionInfo;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::context::{IdSource, VirtualClock};
 
 /// A boxed, `Send` future: what async adapter methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -183,9 +219,49 @@ host_ref!(
     PatientFileRef
 );
 host_ref!(
-    /// The host's own, opaque reference to a document held in a patient file.
+    /// The host's own, opaque reference to one CDA document held in a
+    /// patient file (an N1/N3 pair is two documents shown as one).
     DocumentRef
 );
+host_ref!(
+    /// The host's own, opaque reference to an open user session.
+    SessionRef
+);
+host_ref!(
+    /// The host's own, opaque reference to a login step waiting for the
+    /// user (a second factor, the confirmation of a Pro Santé Connect link).
+    ChallengeRef
+);
+
+/// What the runner gives the host before each scenario (see "Time and ids"
+/// in the module docs).
+#[derive(Debug, Clone)]
+pub struct HostEnvironment {
+    clock: VirtualClock,
+    ids: IdSource,
+}
+
+impl HostEnvironment {
+    /// An environment (the runner builds it; tests may too).
+    pub fn new(clock: VirtualClock, ids: IdSource) -> Self {
+        HostEnvironment { clock, ids }
+    }
+
+    /// The scenario's clock: read the time only from it.
+    pub fn clock(&self) -> &VirtualClock {
+        &self.clock
+    }
+
+    /// The scenario's id source, for deterministic document ids.
+    pub fn ids(&self) -> &IdSource {
+        &self.ids
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
 
 /// The software under test, as the runner drives it.
 ///
@@ -200,6 +276,13 @@ pub trait Host: Send + Sync + 'static {
     /// rely on an empty host and create their own fictitious data.
     fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// Called after [`Host::reset`], before each scenario, with the
+    /// scenario's clock and id source. The default ignores them; a host that
+    /// reads the time must keep the clock (see the module docs).
+    fn prepare(&self, env: HostEnvironment) {
+        let _ = env;
     }
 
     /// Patient files, if the host exposes them.
@@ -227,6 +310,11 @@ pub trait Host: Send + Sync + 'static {
         None
     }
 
+    /// Security controls (audit trail, TLS), if the host exposes them.
+    fn security(&self) -> Option<&dyn Security> {
+        None
+    }
+
     /// What the user sees without a click, if the host reports it.
     fn observations(&self) -> Option<&dyn Observations> {
         None
@@ -238,11 +326,16 @@ pub trait Host: Send + Sync + 'static {
     }
 }
 
-/// Patient files held by the host.
+fn not_implemented<'a, T: Send + 'a>(what: &'static str) -> BoxFuture<'a, Result<T, HostError>> {
+    Box::pin(async move { Err(HostError::not_implemented(what)) })
+}
+
+/// Patient files held by the host. Each file holds a patient identity
+/// (`segur_ins::Identity`, with its RNIV status and evidence) and a history
+/// of documents.
 ///
-/// Creating a file, finding one from traits, a datamatrix or a carte Vitale,
-/// and reading its identity status take `segur-ins` types: they are added
-/// with that crate (see the module docs).
+/// Finding a file from a datamatrix or a carte Vitale and the INSi
+/// workflows are added with the Sentinelle workflows of `segur-ins`.
 pub trait PatientFiles: Send + Sync {
     /// Every patient file the host holds, in the host's order.
     fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>>;
@@ -251,11 +344,118 @@ pub trait PatientFiles: Send + Sync {
     /// to the user: work the REM wants in the background (the INSi call of
     /// SENTINELLE.05/06, the DMP refresh of SC.DMP/UX.50) must not delay it.
     fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>>;
+
+    /// Creates a patient file holding `identity` as it stands (status,
+    /// INS, evidence), as if it had been collected at the front desk.
+    fn create<'a>(
+        &'a self,
+        identity: &'a Identity,
+    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
+        let _ = identity;
+        not_implemented("patient_files.create")
+    }
+}
+
+/// What the professional asks the host to write: a document of the Ségur
+/// perimeter, from the open patient file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DocumentRequest {
+    /// Document type (JDV J07), e.g. `segur_cda::vocab::DocumentType::to_code`.
+    pub document_type: Code,
+    /// Title.
+    pub title: String,
+    /// Date of the act the document is about.
+    pub act_time: OffsetDateTime,
+    /// The text the professional wrote, one paragraph per entry.
+    pub paragraphs: Vec<String>,
+}
+
+impl DocumentRequest {
+    /// A request without text.
+    pub fn new(document_type: Code, title: impl Into<String>, act_time: OffsetDateTime) -> Self {
+        DocumentRequest {
+            document_type,
+            title: title.into(),
+            act_time,
+            paragraphs: Vec::new(),
+        }
+    }
+
+    /// Adds a paragraph.
+    pub fn paragraph(mut self, text: impl Into<String>) -> Self {
+        self.paragraphs.push(text.into());
+        self
+    }
+}
+
+/// A file received from outside (a correspondent, a patient, a device),
+/// given to the host to integrate into a patient file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReceivedFile {
+    /// File name as received.
+    pub name: String,
+    /// MIME type as received (`text/xml` for a CDA document).
+    pub media_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl ReceivedFile {
+    /// A received file.
+    pub fn new(name: impl Into<String>, media_type: impl Into<String>, bytes: Vec<u8>) -> Self {
+        ReceivedFile {
+            name: name.into(),
+            media_type: media_type.into(),
+            bytes,
+        }
+    }
+}
+
+/// What the host did with a [`ReceivedFile`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImportOutcome {
+    /// Integrated as a new document of the file.
+    Integrated(DocumentRef),
+    /// Integrated as the newer version of a document already held
+    /// (SC.CDA/DD.05); the held one stays, marked as replaced.
+    NewerVersion {
+        /// The received document.
+        document: DocumentRef,
+        /// The held document it replaces.
+        replaces: DocumentRef,
+    },
+    /// The same document (same id) is already held: not integrated twice.
+    AlreadyHeld(DocumentRef),
+    /// Not integrated; the reason, as shown to the user (malware found,
+    /// unreadable file, another patient…).
+    Refused {
+        /// The reason.
+        reason: String,
+    },
+}
+
+/// The documents linked to one document by request ↔ report relations
+/// (`inFulfillmentOf/order`), as the user navigates them (SC.DB/TRA.02).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentLinks {
+    /// The requests this document fulfils.
+    pub requests: Vec<DocumentRef>,
+    /// The documents (reports) that fulfil this one.
+    pub reports: Vec<DocumentRef>,
+}
+
+impl DocumentLinks {
+    /// Links.
+    pub fn new(requests: Vec<DocumentRef>, reports: Vec<DocumentRef>) -> Self {
+        DocumentLinks { requests, reports }
+    }
 }
 
 /// Documents held in the host's patient files.
-///
-/// Producing a document takes `segur-cda` types: added with that crate.
 pub trait Documents: Send + Sync {
     /// The documents of one patient file, in the host's order.
     fn list<'a>(
@@ -269,6 +469,65 @@ pub trait Documents: Send + Sync {
         &'a self,
         document: &'a DocumentRef,
     ) -> BoxFuture<'a, Result<Vec<u8>, HostError>>;
+
+    /// Produces a document as the professional would from the patient file:
+    /// a CDA R2 N1 document with an embedded PDF, its header pre-filled from
+    /// the file (identity traits; INS and INS datamatrix only when the
+    /// identity is qualified) and the practice. When the file already holds a
+    /// document of the same type for the same act, the host produces its next
+    /// version instead of a second, conflicting document (SC.CDA/DD.17).
+    fn produce<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        let _ = (file, request);
+        not_implemented("documents.produce")
+    }
+
+    /// Produces the next version of `document` with the new content
+    /// (same setId, version + 1, RPLC to it).
+    fn revise<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        let _ = (document, request);
+        not_implemented("documents.revise")
+    }
+
+    /// Integrates a received file into the patient file, as the host does
+    /// for any received file: antivirus scan first (malware refused), then
+    /// for a CDA document duplicate and version detection, and N1/N3 pairing.
+    fn import<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        received: &'a ReceivedFile,
+    ) -> BoxFuture<'a, Result<ImportOutcome, HostError>> {
+        let _ = (file, received);
+        not_implemented("documents.import")
+    }
+
+    /// The documents of the file as the host lists them with these criteria
+    /// (type codes, act period) and this order of act date (SC.CDA/INT.17).
+    fn list_sorted<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        filter: &'a DocumentFilter,
+        order: SortOrder,
+    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
+        let _ = (file, filter, order);
+        not_implemented("documents.list_sorted")
+    }
+
+    /// The requests `document` fulfils and the reports that fulfil it.
+    fn links<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<DocumentLinks, HostError>> {
+        let _ = document;
+        not_implemented("documents.links")
+    }
 }
 
 /// DMP actions of the host (consent record, feeding, send queue, deletion,
@@ -285,20 +544,385 @@ pub trait Dmp: Send + Sync {}
 /// each with a default body returning [`HostError::NotImplemented`].
 pub trait Mssante: Send + Sync {}
 
-/// User login and sessions (local accounts, Pro Santé Connect, CIBA).
-///
-/// No method yet: they take `segur-ssi` / `segur-psc` types and are added
-/// with those crates, each with a default body returning
-/// [`HostError::NotImplemented`].
-pub trait Login: Send + Sync {}
+/// The host's decision on a login or account action: `Ok` when done, `Err`
+/// with the `segur_ssi` refusal shown to the user (weak password, locked
+/// account, expired session…). Adapter failures are [`HostError`]s around it.
+pub type Decision<T = ()> = Result<T, AuthError>;
 
-/// What the host shows the user without a click (identity status, document
-/// provenance, DMP presence…), reported for the `host` requirements.
+/// Where a login attempt stands.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LoginOutcome {
+    /// Logged in: a session is open.
+    LoggedIn(SessionRef),
+    /// The password was right; the second factor is asked
+    /// ([`Login::second_factor`]).
+    SecondFactorRequired(ChallengeRef),
+    /// First Pro Santé Connect login of a professional who has a local
+    /// account: the host asks for the local password once to link them
+    /// ([`Login::psc_confirm_link`], SC.PSC.02).
+    LinkConfirmationRequired(ChallengeRef),
+    /// Refused by a local rule; the reason shown to the user.
+    Refused(AuthError),
+    /// Refused on the Pro Santé Connect side (provider error, CIBA denied,
+    /// no account for this professional…); the reason shown to the user.
+    PscRefused(String),
+}
+
+/// An administrator's action on the account base (SC.SSI/GEN.16/17).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AccountAction {
+    /// Creates an account.
+    Create(NewAccount),
+    /// Sets a new password the user must change at next login.
+    ResetPassword {
+        /// The account.
+        account: AccountId,
+        /// The new password.
+        password: String,
+    },
+    /// Unlocks an account locked after failures.
+    Unlock(AccountId),
+    /// Disables (`true`) or re-enables an account.
+    SetDisabled(AccountId, bool),
+}
+
+/// How a Pro Santé Connect login starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PscLoginMode {
+    /// The professional authenticates at PSC (browser).
+    Interactive,
+    /// No interaction: reuse the professional's PSC session if there is one
+    /// (`prompt=none`, SC.PSC.11).
+    Silent,
+}
+
+/// The Pro Santé Connect registration the host is configured with (the
+/// scenario points it at the simulator).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PscSetup {
+    /// The provider.
+    pub environment: Environment,
+    /// The host's client registration.
+    pub client: ClientConfig,
+    /// How to obtain tokens for national services from the PSC session
+    /// (token exchange, SC.PSC.08).
+    pub services: Vec<(Audience, ServiceExchange)>,
+}
+
+impl PscSetup {
+    /// A setup without service exchanges.
+    pub fn new(environment: Environment, client: ClientConfig) -> Self {
+        PscSetup {
+            environment,
+            client,
+            services: Vec::new(),
+        }
+    }
+
+    /// Adds a service reached by token exchange.
+    pub fn service(mut self, audience: Audience, exchange: ServiceExchange) -> Self {
+        self.services.push((audience, exchange));
+        self
+    }
+}
+
+/// User login and sessions: local accounts with `segur-ssi` (password
+/// policy, lockout, TOTP, sessions, administration, directory sync) and Pro
+/// Santé Connect with `segur-psc` (authorization code, account linking,
+/// session reuse, silent SSO, CIBA).
 ///
-/// No method yet: each observation returns the type of the crate it is about
-/// (e.g. the identity status of `segur-ins`) and is added with that crate,
-/// with a default body returning [`HostError::NotImplemented`].
-pub trait Observations: Send + Sync {}
+/// Every method has a default body returning [`HostError::NotImplemented`].
+/// Time is read from the clock of [`Host::prepare`].
+pub trait Login: Send + Sync {
+    /// Creates an account as the installer or first set-up would, without
+    /// an acting administrator; the password (if any) must pass the host's
+    /// policy.
+    fn provision_account(&self, account: NewAccount) -> BoxFuture<'_, Result<Decision, HostError>> {
+        let _ = account;
+        not_implemented("login.provision_account")
+    }
+
+    /// The stored account (password hash, lock state, second factor,
+    /// privileges…), or `None`.
+    fn account<'a>(
+        &'a self,
+        login: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<Account>, HostError>> {
+        let _ = login;
+        not_implemented("login.account")
+    }
+
+    /// A password login.
+    fn login_password<'a>(
+        &'a self,
+        login: &'a AccountId,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        let _ = (login, password);
+        not_implemented("login.login_password")
+    }
+
+    /// Completes a login with the second-factor (TOTP) code.
+    fn second_factor<'a>(
+        &'a self,
+        challenge: &'a ChallengeRef,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        let _ = (challenge, code);
+        not_implemented("login.second_factor")
+    }
+
+    /// Starts the enrolment of a TOTP second factor (what the host shows
+    /// once as a QR code).
+    fn enroll_second_factor<'a>(
+        &'a self,
+        login: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Decision<TotpEnrollment>, HostError>> {
+        let _ = login;
+        not_implemented("login.enroll_second_factor")
+    }
+
+    /// Confirms the enrolment with a first code.
+    fn confirm_second_factor<'a>(
+        &'a self,
+        login: &'a AccountId,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = (login, code);
+        not_implemented("login.confirm_second_factor")
+    }
+
+    /// A user action in the session now: the session's information when it
+    /// is still open (the action counts as activity), else the refusal
+    /// (expired, logged out, unknown).
+    fn session<'a>(
+        &'a self,
+        session: &'a SessionRef,
+    ) -> BoxFuture<'a, Result<Decision<SessionInfo>, HostError>> {
+        let _ = session;
+        not_implemented("login.session")
+    }
+
+    /// An action the host classes as sensitive (e.g. an export of health
+    /// data): done only when the session's last authentication is recent.
+    fn sensitive_action<'a>(
+        &'a self,
+        session: &'a SessionRef,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = session;
+        not_implemented("login.sensitive_action")
+    }
+
+    /// The user authenticates again in the session (password, and TOTP code
+    /// when enrolled).
+    fn reauthenticate<'a>(
+        &'a self,
+        session: &'a SessionRef,
+        password: &'a str,
+        totp_code: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = (session, password, totp_code);
+        not_implemented("login.reauthenticate")
+    }
+
+    /// Explicit logout.
+    fn logout<'a>(&'a self, session: &'a SessionRef) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = session;
+        not_implemented("login.logout")
+    }
+
+    /// The user changes the password.
+    fn change_password<'a>(
+        &'a self,
+        login: &'a AccountId,
+        old: &'a str,
+        new: &'a str,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = (login, old, new);
+        not_implemented("login.change_password")
+    }
+
+    /// An administrator's action, performed in the session `actor`: the host
+    /// refuses it when the actor is not an administrator.
+    fn administer<'a>(
+        &'a self,
+        actor: &'a SessionRef,
+        action: AccountAction,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        let _ = (actor, action);
+        not_implemented("login.administer")
+    }
+
+    /// Synchronises the accounts with a local directory holding `entries`
+    /// (SC.SSI/IE.39).
+    fn sync_directory(
+        &self,
+        entries: Vec<DirectoryEntry>,
+    ) -> BoxFuture<'_, Result<Decision<SyncReport>, HostError>> {
+        let _ = entries;
+        not_implemented("login.sync_directory")
+    }
+
+    /// Configures the host's Pro Santé Connect client.
+    fn configure_psc(&self, setup: PscSetup) -> BoxFuture<'_, Result<(), HostError>> {
+        let _ = setup;
+        not_implemented("login.configure_psc")
+    }
+
+    /// The user clicks "Se connecter avec Pro Santé Connect": returns the
+    /// authorization URL the host opens in the system browser. The host
+    /// listens on its (loopback) redirect URI from now on.
+    fn psc_start(&self, mode: PscLoginMode) -> BoxFuture<'_, Result<url::Url, HostError>> {
+        let _ = mode;
+        not_implemented("login.psc_start")
+    }
+
+    /// Resolves once the host has handled the browser's redirect to its
+    /// redirect URI (the runner delivers it concurrently): the outcome of
+    /// the login started by [`Login::psc_start`].
+    fn psc_finish(&self) -> BoxFuture<'_, Result<LoginOutcome, HostError>> {
+        not_implemented("login.psc_finish")
+    }
+
+    /// First PSC login: the professional proves they own the local account
+    /// with its password; the host records the link and logs them in.
+    fn psc_confirm_link<'a>(
+        &'a self,
+        challenge: &'a ChallengeRef,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        let _ = (challenge, password);
+        not_implemented("login.psc_confirm_link")
+    }
+
+    /// A login by CIBA (the professional approves on their e-CPS app):
+    /// resolves when approved, refused or expired.
+    fn psc_ciba<'a>(
+        &'a self,
+        national_id: &'a IdNatPs,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        let _ = national_id;
+        not_implemented("login.psc_ciba")
+    }
+
+    /// The bearer token the host would send now to `audience` on behalf of
+    /// the PSC session `session` (refreshed or exchanged as needed, without
+    /// asking the professional to identify again).
+    fn service_token<'a>(
+        &'a self,
+        session: &'a SessionRef,
+        audience: &'a Audience,
+    ) -> BoxFuture<'a, Result<BearerToken, HostError>> {
+        let _ = (session, audience);
+        not_implemented("login.service_token")
+    }
+}
+
+/// Security controls (SC.SSI): the audit trail and the TLS configuration
+/// used for national services.
+pub trait Security: Send + Sync {
+    /// The whole audit trail, oldest first, as the host exports it (with the
+    /// hash chain, so it can be verified with `segur_ssi::audit::verify_records`).
+    fn audit_trail(&self) -> BoxFuture<'_, Result<Vec<AuditRecord>, HostError>> {
+        not_implemented("security.audit_trail")
+    }
+
+    /// Trusts these root certificates (PEM) for national services, in the
+    /// test environment, as an administrator loading the IGC-Santé test
+    /// roots would.
+    fn trust_national_roots<'a>(&'a self, pem: &'a [u8]) -> BoxFuture<'a, Result<(), HostError>> {
+        let _ = pem;
+        not_implemented("security.trust_national_roots")
+    }
+
+    /// The TLS client configuration the host uses for national services.
+    fn national_tls_config(&self) -> BoxFuture<'_, Result<rustls::ClientConfig, HostError>> {
+        not_implemented("security.national_tls_config")
+    }
+}
+
+/// What the patient file shows about the identity without a click
+/// (SENTINELLE.17, SC.CDA/INT.08).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdentityDisplay {
+    /// The status shown.
+    pub status: IdentityStatus,
+    /// The INS shown, if any.
+    pub ins: Option<Ins>,
+}
+
+impl IdentityDisplay {
+    /// A display.
+    pub fn new(status: IdentityStatus, ins: Option<Ins>) -> Self {
+        IdentityDisplay { status, ins }
+    }
+}
+
+/// How a document appears to the user in the patient file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DocumentView {
+    /// The CDA documents shown as this one document (both forms of an N1/N3
+    /// pair; one otherwise).
+    pub forms: Vec<DocumentRef>,
+    /// The renderings offered (N1 = the PDF, N3 = the structured view).
+    pub renderings: Vec<Level>,
+    /// The newer version held, when this document was replaced (SC.CDA/VISU.02).
+    pub newer_version: Option<DocumentRef>,
+}
+
+impl DocumentView {
+    /// A view.
+    pub fn new(
+        forms: Vec<DocumentRef>,
+        renderings: Vec<Level>,
+        newer_version: Option<DocumentRef>,
+    ) -> Self {
+        DocumentView {
+            forms,
+            renderings,
+            newer_version,
+        }
+    }
+}
+
+/// What the host shows the user without a click, reported for the `host`
+/// requirements: each scenario checks it against the truth it set up.
+pub trait Observations: Send + Sync {
+    /// The identity banner of the patient file.
+    fn identity_display<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<IdentityDisplay, HostError>> {
+        let _ = file;
+        not_implemented("observations.identity_display")
+    }
+
+    /// How the document appears in the file's document list.
+    fn document_view<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<DocumentView, HostError>> {
+        let _ = document;
+        not_implemented("observations.document_view")
+    }
+
+    /// The HTML the host shows when the user opens `document` in the given
+    /// rendering (N1: the PDF; N3: the human-readable structured view).
+    fn rendering<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        level: Level,
+    ) -> BoxFuture<'a, Result<String, HostError>> {
+        let _ = (document, level);
+        not_implemented("observations.rendering")
+    }
+}
 
 /// Restart control: proves that what the host queued or stored survives.
 pub trait Lifecycle: Send + Sync {
@@ -309,9 +933,9 @@ pub trait Lifecycle: Send + Sync {
 
 /// A host that implements no capability.
 ///
-/// Used by `segur conformance run` until a reference host is available, and
-/// by tests: only the scenarios that need no host capability (the editor's
-/// evidence checks) can pass against it; every other one is not applicable.
+/// Used by tests: only the scenarios that need no host capability (the
+/// editor's evidence checks) can pass against it; every other one is not
+/// applicable.
 #[derive(Debug, Clone)]
 pub struct BareHost {
     info: HostInfo,

@@ -19,6 +19,10 @@
 //!   [`EvidenceRecorder`], the [`host`] adapter and the simulated
 //!   [`services`] (a typed registry: the engine depends on no service crate).
 //! - [`host`]: the traits an LGC implements, one optional capability per area.
+//!   The `segur-examples` crate holds the reference host: an in-memory LGC
+//!   built on the SDK that passes every scenario.
+//! - [`checks`]: independent readers of what a host produced (e.g. the INS
+//!   datamatrix printed on a PDF).
 //! - [`evidence`]: recorded artefacts and the editor's evidence config
 //!   (organisational requirements).
 //! - [`report`]: the JSON report (stable schema), JUnit, self-contained HTML,
@@ -58,7 +62,7 @@
 //!         .requirement("SENTINELLE.17"))?;
 //!
 //! let runner = Runner::new(registry, Arc::new(BareHost::default()))
-//!     .filter(Filter::new().theme(Theme::Ins));
+//!     .filter(Filter::new().scenario("demo.*").theme(Theme::Ins));
 //! let outcome = runner.run_blocking(&mut Silent)?;
 //! let report = outcome.report();
 //! assert_eq!(report.summary.total, 1);
@@ -119,6 +123,7 @@
 //!    clear message): `cargo test -p segur-conformance`.
 
 pub mod catalogue;
+pub mod checks;
 pub mod context;
 mod error;
 pub mod evidence;
@@ -138,7 +143,7 @@ pub use evidence::{
     EvidenceRecorder, Payload,
 };
 pub use failure::{Failure, FailureKind, OrFail, ScenarioResult, ensure, ensure_eq};
-pub use host::{BareHost, Host, HostError, HostInfo};
+pub use host::{BareHost, Host, HostEnvironment, HostError, HostInfo};
 pub use model::{Filter, RegisteredScenario, Registry, Scenario, ScenarioId};
 pub use report::{Coverage, CoverageStatus, RunReport, ScenarioReport, Status};
 pub use runner::{RunObserver, RunOutcome, Runner, Silent};

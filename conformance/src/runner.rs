@@ -6,7 +6,8 @@
 //!   recorded as failed with a clear message and the run goes on;
 //! - each scenario gets a fresh [`RunContext`]: virtual clock at the run's
 //!   epoch, id counter at 1, no simulated service started, no evidence;
-//! - the host's [`Host::reset`] runs before each scenario, inside its timeout.
+//! - the host's [`Host::reset`] then [`Host::prepare`] (the scenario's clock
+//!   and id source) run before each scenario, inside its timeout.
 //!
 //! Scenarios run sequentially, in registration order, so runs are
 //! reproducible. A host that blocks its thread (instead of awaiting) can only
@@ -24,7 +25,7 @@ use crate::context::{ContextParts, RunContext, StepStatus};
 use crate::error::Error;
 use crate::evidence::{Artefact, EditorEvidenceCheck, EvidenceConfig};
 use crate::failure::{Failure, FailureKind};
-use crate::host::Host;
+use crate::host::{Host, HostEnvironment};
 use crate::model::{Filter, RegisteredScenario, Registry};
 use crate::report::{
     ArtefactReport, Coverage, EvidenceReport, FailureReport, FilterReport, RunReport,
@@ -287,10 +288,12 @@ impl Runner {
         let host = Arc::clone(&self.host);
         // Its own task: a panic is caught by tokio (JoinError::is_panic) and a
         // timed-out scenario can be aborted without touching the runner.
+        let env = HostEnvironment::new(ctx.clock().clone(), ctx.ids().clone());
         let handle = tokio::spawn(async move {
             host.reset().await.map_err(|e| {
                 Failure::host(format!("host reset before the scenario failed: {e}"))
             })?;
+            host.prepare(env);
             task_scenario.call(task_ctx).await
         });
         let abort = handle.abort_handle();

@@ -13,7 +13,9 @@
 //!   CIBA backchannel authentication with scripted outcomes, introspection
 //!   and revocation;
 //! - [`PscSimulator::validate_access_token`] and the introspection endpoint
-//!   let other simulators (DMP, MSSanté XOAUTH2) check the tokens it issues.
+//!   let other simulators (DMP, MSSanté XOAUTH2) check the tokens it issues;
+//! - [`PscSimulatorBuilder::observer`] hands every raw request/response to a
+//!   recorder (the conformance runner's evidence pack).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -244,6 +246,41 @@ pub struct SimTokenInfo {
     pub cnf_x5t_s256: Option<String>,
 }
 
+/// One raw HTTP exchange seen by the simulator, as handed to an
+/// [`ExchangeObserver`]. Bodies are complete (the simulator's messages are
+/// small); secrets in them are the simulator's own test values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SimExchange {
+    /// Which listener: `auth` (issuer), `wallet` (authorization endpoint) or `mtls`.
+    pub listener: &'static str,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    /// Request headers, in order.
+    pub request_headers: Vec<(String, String)>,
+    /// Request body.
+    pub request_body: Vec<u8>,
+    /// Response status.
+    pub status: u16,
+    /// Response headers, in order.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body.
+    pub response_body: Vec<u8>,
+}
+
+/// Receives every exchange the simulator sees, after the response is built.
+pub type ExchangeObserver = Arc<dyn Fn(&SimExchange) + Send + Sync>;
+
+struct Observer(ExchangeObserver);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExchangeObserver")
+    }
+}
+
 /// Builder of [`PscSimulator`].
 #[derive(Debug)]
 pub struct PscSimulatorBuilder {
@@ -258,9 +295,17 @@ pub struct PscSimulatorBuilder {
     ciba_interval: i64,
     ciba_expires_in: i64,
     mtls: Option<rustls::ServerConfig>,
+    observer: Option<Observer>,
 }
 
 impl PscSimulatorBuilder {
+    /// Hands every raw request/response to `observer` (e.g. to record them
+    /// as evidence). Called on the server task: keep it short.
+    pub fn observer(mut self, observer: ExchangeObserver) -> Self {
+        self.observer = Some(Observer(observer));
+        self
+    }
+
     /// Also serves the token, CIBA, userinfo, introspection and revocation
     /// endpoints over HTTPS with this server configuration (ask for client
     /// certificates: `segur_ssi::test_pki::TestPki::server_config(&server, true)`),
@@ -380,7 +425,11 @@ impl PscSimulatorBuilder {
         };
         let mut tasks = Vec::new();
         if let (Some(listener), Some(config)) = (mtls_listener, self.mtls) {
-            let router = endpoints().with_state(inner.clone());
+            let router = observed(
+                endpoints().with_state(inner.clone()),
+                "mtls",
+                self.observer.as_ref(),
+            );
             let listener = MtlsListener {
                 tcp: listener,
                 acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
@@ -393,14 +442,22 @@ impl PscSimulatorBuilder {
                 .await;
             }));
         }
-        let auth_router = endpoints()
-            .route(&format!("{REALM}{PSC_DISCOVERY_PATH}"), get(discovery))
-            .route(&format!("{OIDC}/certs"), get(jwks))
-            .route(&format!("{OIDC}/logout"), get(logout))
-            .with_state(inner.clone());
-        let wallet_router = Router::new()
-            .route("/auth", get(authorize))
-            .with_state(inner.clone());
+        let auth_router = observed(
+            endpoints()
+                .route(&format!("{REALM}{PSC_DISCOVERY_PATH}"), get(discovery))
+                .route(&format!("{OIDC}/certs"), get(jwks))
+                .route(&format!("{OIDC}/logout"), get(logout))
+                .with_state(inner.clone()),
+            "auth",
+            self.observer.as_ref(),
+        );
+        let wallet_router = observed(
+            Router::new()
+                .route("/auth", get(authorize))
+                .with_state(inner.clone()),
+            "wallet",
+            self.observer.as_ref(),
+        );
         tasks.push(tokio::spawn(async move {
             let _ = axum::serve(auth_listener, auth_router).await;
         }));
@@ -449,6 +506,7 @@ impl PscSimulator {
             ciba_interval: 1,
             ciba_expires_in: 120,
             mtls: None,
+            observer: None,
         }
     }
 
@@ -670,6 +728,69 @@ impl std::fmt::Debug for SimState {
             .field("sso", &self.sso)
             .finish_non_exhaustive()
     }
+}
+
+/// Wraps a router so that every exchange goes to the observer, if any.
+fn observed(router: Router, listener: &'static str, observer: Option<&Observer>) -> Router {
+    let Some(Observer(observer)) = observer else {
+        return router;
+    };
+    let observer = observer.clone();
+    router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let observer = observer.clone();
+            async move { observe(listener, &observer, request, next).await }
+        },
+    ))
+}
+
+/// Largest body the observer buffers (the simulator's messages are far smaller).
+const OBSERVED_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+async fn observe(
+    listener: &'static str,
+    observer: &ExchangeObserver,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = |h: &HeaderMap| -> Vec<(String, String)> {
+        h.iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(request_body) = axum::body::to_bytes(body, OBSERVED_BODY_LIMIT).await else {
+        return oauth_err(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "body too large",
+        );
+    };
+    let method = parts.method.to_string();
+    let uri = parts.uri.to_string();
+    let request_headers = headers(&parts.headers);
+    let request =
+        axum::extract::Request::from_parts(parts, axum::body::Body::from(request_body.clone()));
+    let (parts, body) = next.run(request).await.into_parts();
+    let response_body = axum::body::to_bytes(body, OBSERVED_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    observer(&SimExchange {
+        listener,
+        method,
+        uri,
+        request_headers,
+        request_body: request_body.to_vec(),
+        status: parts.status.as_u16(),
+        response_headers: headers(&parts.headers),
+        response_body: response_body.to_vec(),
+    });
+    Response::from_parts(parts, axum::body::Body::from(response_body))
 }
 
 fn oauth_err(status: StatusCode, error: &str, description: &str) -> Response {

@@ -3,17 +3,31 @@
 //! | suite | module | needs |
 //! |---|---|---|
 //! | `evidence` | [`evidence`] | nothing: checks the editor's declared evidence files |
+//! | `ins` | [`ins`] | patient files, observations |
+//! | `cda` | [`cda`] | patient files, documents, observations |
+//! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
+//! | `ssi` | [`ssi`] | login, security, documents |
 //!
-//! Each service crate's engineer adds a module here (`ins`, `cda`, `dmp`…)
-//! with its `register` function and one line in `register_all`; see
-//! "Adding a scenario" in the crate docs.
+//! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
+//! `register` function and one line in `register_all`; see "Adding a
+//! scenario" in the crate docs. Each module's docs list its scenarios with
+//! the requirements they prove.
 
+pub mod cda;
 pub mod evidence;
+pub mod ins;
+pub mod psc;
+pub mod ssi;
+mod support;
 
 use crate::{Error, Registry};
 
 /// Registers every built-in suite into `registry`.
 pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
+    ins::register(registry)?;
+    cda::register(registry)?;
+    psc::register(registry)?;
+    ssi::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

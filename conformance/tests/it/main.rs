@@ -1,6 +1,9 @@
 //! Integration tests of segur-conformance, built as one binary.
 
 mod catalogue;
+mod checks;
 mod engine;
+mod faulty;
+mod reference;
 mod reports;
 mod support;

@@ -146,3 +146,44 @@ async fn introspection_validator_mint_and_session_logout() {
         Err(Error::ReauthenticationRequired)
     ));
 }
+
+#[tokio::test]
+async fn the_observer_sees_every_raw_exchange() {
+    let seen: Arc<std::sync::Mutex<Vec<segur_psc::sim::SimExchange>>> = Arc::default();
+    let sink = seen.clone();
+    let sim = sim_builder()
+        .observer(Arc::new(move |x: &segur_psc::sim::SimExchange| {
+            sink.lock().expect("test mutex").push(x.clone());
+        }))
+        .start()
+        .await
+        .expect("sim");
+    sim.script_ciba(
+        &IdNatPs::parse("810003612545").expect("id"),
+        vec![CibaOutcome::Approve],
+    );
+    let client = client_for(&sim, None);
+    let login = ciba_login(&client).await;
+    assert!(!login.tokens.access_token.secret().is_empty());
+    let seen = seen.lock().expect("test mutex");
+    let uris: Vec<&str> = seen.iter().map(|x| x.uri.as_str()).collect();
+    assert!(
+        uris.iter()
+            .any(|u| u.ends_with(segur_psc::PSC_DISCOVERY_PATH)),
+        "{uris:?}"
+    );
+    let token = seen
+        .iter()
+        .find(|x| x.method == "POST" && x.uri.ends_with("/token"))
+        .expect("the token request");
+    assert_eq!(token.listener, "auth");
+    assert_eq!(token.status, 200);
+    assert!(
+        String::from_utf8_lossy(&token.request_body).contains("grant_type=urn"),
+        "the raw form body is kept"
+    );
+    assert!(
+        String::from_utf8_lossy(&token.response_body).contains("access_token"),
+        "the raw JSON answer is kept"
+    );
+}

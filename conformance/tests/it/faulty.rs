@@ -1,0 +1,393 @@
+//! Deliberately broken hosts: the reference host misconfigured or wrapped
+//! with one fault each. Every one must make the scenarios of the
+//! requirement it breaks FAIL with a message that names the fault.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use segur_cda::datatypes::Ii;
+use segur_cda::versions::{DocumentFilter, SortOrder};
+use segur_cda::{Document, Level};
+use segur_conformance::host::{
+    BoxFuture, DocumentLinks, DocumentRef, DocumentRequest, DocumentView, Documents,
+    HostEnvironment, IdentityDisplay, ImportOutcome, Login, Observations, PatientFileRef,
+    PatientFiles, ReceivedFile, Security,
+};
+use segur_conformance::report::{ScenarioReport, Status};
+use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+use segur_examples::{ReferenceLgc, Settings};
+use segur_ins::{Identity, IdentityStatus};
+use segur_ssi::account::LockoutPolicy;
+use segur_ssi::antivirus::{ScanFuture, ScanVerdict, Scanner};
+use segur_ssi::audit::AuditRecord;
+use segur_ssi::password::PasswordPolicy;
+use segur_ssi::session::SessionPolicy;
+
+/// One fault of a wrapped reference host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// Writes the recorded INS of any identity, qualified or not, in documents.
+    InsOfUnqualifiedIdentity,
+    /// Shows every identity as qualified.
+    WrongIdentityStatus,
+    /// Keeps no trace of logins.
+    LoginsNotTraced,
+    /// Produces a second document when the same one is produced again.
+    DuplicateInsteadOfVersion,
+    /// None: the plain reference host behind the wrapper.
+    None,
+}
+
+/// The reference host with one fault.
+struct Faulty {
+    inner: ReferenceLgc,
+    fault: Fault,
+    identities: Mutex<HashMap<PatientFileRef, Identity>>,
+    produced_for: Mutex<HashMap<DocumentRef, PatientFileRef>>,
+    productions: std::sync::atomic::AtomicI64,
+}
+
+impl Faulty {
+    fn new(fault: Fault) -> Self {
+        Faulty {
+            inner: ReferenceLgc::new(),
+            fault,
+            identities: Mutex::new(HashMap::new()),
+            produced_for: Mutex::new(HashMap::new()),
+            productions: std::sync::atomic::AtomicI64::new(0),
+        }
+    }
+}
+
+impl Host for Faulty {
+    fn info(&self) -> HostInfo {
+        HostInfo::new(format!("faulty host ({:?})", self.fault), "0")
+    }
+    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        self.inner.reset()
+    }
+    fn prepare(&self, env: HostEnvironment) {
+        self.inner.prepare(env);
+    }
+    fn patient_files(&self) -> Option<&dyn PatientFiles> {
+        Some(self)
+    }
+    fn documents(&self) -> Option<&dyn Documents> {
+        Some(self)
+    }
+    fn login(&self) -> Option<&dyn Login> {
+        self.inner.login()
+    }
+    fn security(&self) -> Option<&dyn Security> {
+        Some(self)
+    }
+    fn observations(&self) -> Option<&dyn Observations> {
+        Some(self)
+    }
+}
+
+impl PatientFiles for Faulty {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
+        PatientFiles::list(&self.inner)
+    }
+    fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
+        self.inner.open(file)
+    }
+    fn create<'a>(
+        &'a self,
+        identity: &'a Identity,
+    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
+        Box::pin(async move {
+            let file = self.inner.create(identity).await?;
+            self.identities
+                .lock()
+                .expect("test mutex")
+                .insert(file.clone(), identity.clone());
+            Ok(file)
+        })
+    }
+}
+
+impl Documents for Faulty {
+    fn list<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
+        Documents::list(&self.inner, file)
+    }
+    fn content<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<Vec<u8>, HostError>> {
+        Box::pin(async move {
+            let xml = self.inner.content(document).await?;
+            if self.fault != Fault::InsOfUnqualifiedIdentity {
+                return Ok(xml);
+            }
+            let file = self
+                .produced_for
+                .lock()
+                .expect("test mutex")
+                .get(document)
+                .cloned();
+            let identity =
+                file.and_then(|f| self.identities.lock().expect("test mutex").get(&f).cloned());
+            let Some(ins) = identity.as_ref().and_then(Identity::recorded_ins) else {
+                return Ok(xml);
+            };
+            let mut doc = Document::parse(xml).map_err(|e| HostError::failed(e.to_string()))?;
+            if doc.header.patient_ins().is_none() {
+                let (root, ext) = ins.cda_id();
+                if let Some(rt) = doc.header.record_targets.first_mut() {
+                    rt.patient_role
+                        .ids
+                        .insert(0, Ii::oid(&root, Some(ext.to_owned())));
+                }
+            }
+            Ok(doc.to_xml())
+        })
+    }
+    fn produce<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        Box::pin(async move {
+            let doc = if self.fault == Fault::DuplicateInsteadOfVersion {
+                // Ignores the document already produced for this act: each
+                // production becomes a document of its own.
+                let n = self
+                    .productions
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut other = request.clone();
+                other.act_time += time::Duration::seconds(n + 1);
+                self.inner.produce(file, &other).await?
+            } else {
+                self.inner.produce(file, request).await?
+            };
+            self.produced_for
+                .lock()
+                .expect("test mutex")
+                .insert(doc.clone(), file.clone());
+            Ok(doc)
+        })
+    }
+    fn revise<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        self.inner.revise(document, request)
+    }
+    fn import<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        received: &'a ReceivedFile,
+    ) -> BoxFuture<'a, Result<ImportOutcome, HostError>> {
+        self.inner.import(file, received)
+    }
+    fn list_sorted<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        filter: &'a DocumentFilter,
+        order: SortOrder,
+    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
+        self.inner.list_sorted(file, filter, order)
+    }
+    fn links<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<DocumentLinks, HostError>> {
+        self.inner.links(document)
+    }
+}
+
+impl Security for Faulty {
+    fn audit_trail(&self) -> BoxFuture<'_, Result<Vec<AuditRecord>, HostError>> {
+        Box::pin(async move {
+            let mut records = self.inner.audit_trail().await?;
+            if self.fault == Fault::LoginsNotTraced {
+                records.retain(|r| !r.event.kind.as_str().starts_with("auth.login"));
+            }
+            Ok(records)
+        })
+    }
+    fn trust_national_roots<'a>(&'a self, pem: &'a [u8]) -> BoxFuture<'a, Result<(), HostError>> {
+        self.inner.trust_national_roots(pem)
+    }
+    fn national_tls_config(&self) -> BoxFuture<'_, Result<rustls::ClientConfig, HostError>> {
+        self.inner.national_tls_config()
+    }
+}
+
+impl Observations for Faulty {
+    fn identity_display<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<IdentityDisplay, HostError>> {
+        Box::pin(async move {
+            let shown = self.inner.identity_display(file).await?;
+            if self.fault == Fault::WrongIdentityStatus {
+                return Ok(IdentityDisplay::new(IdentityStatus::Qualifiee, shown.ins));
+            }
+            Ok(shown)
+        })
+    }
+    fn document_view<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<DocumentView, HostError>> {
+        self.inner.document_view(document)
+    }
+    fn rendering<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        level: Level,
+    ) -> BoxFuture<'a, Result<String, HostError>> {
+        self.inner.rendering(document, level)
+    }
+}
+
+/// An antivirus that never finds anything.
+struct BlindScanner;
+
+impl Scanner for BlindScanner {
+    fn scan<'a>(&'a self, _data: &'a [u8]) -> ScanFuture<'a> {
+        Box::pin(async { Ok(ScanVerdict::Clean) })
+    }
+    fn name(&self) -> &str {
+        "blind"
+    }
+}
+
+fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
+    let runner = Runner::new(Registry::builtin().expect("registry"), host)
+        .filter(Filter::new().scenario(glob));
+    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
+    assert!(
+        !outcome.report().scenarios.is_empty(),
+        "no scenario matches {glob}"
+    );
+    outcome.into_report().scenarios
+}
+
+/// Runs `glob` against `host` and expects scenario `id` to fail with a
+/// message containing `expected`.
+fn expect_failure(host: Arc<dyn Host>, glob: &str, id: &str, expected: &str) {
+    let scenarios = run(host, glob);
+    let s = scenarios
+        .iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("{id} was not run"));
+    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
+    let message = &s.failure.as_ref().expect("failure").message;
+    assert!(
+        message.contains(expected),
+        "{id}: the message {message:?} does not say {expected:?}"
+    );
+}
+
+#[test]
+fn the_wrapper_alone_passes() {
+    let scenarios = run(Arc::new(Faulty::new(Fault::None)), "*");
+    for s in scenarios {
+        assert_ne!(s.status, Status::Failed, "{}: {:?}", s.id, s.failure);
+    }
+}
+
+#[test]
+fn ins_of_a_non_qualified_identity_in_documents_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::InsOfUnqualifiedIdentity)),
+        "cda.production.prefilled",
+        "cda.production.prefilled",
+        "of a non-qualified identity (Identité récupérée): the INS may only be shared once qualified",
+    );
+}
+
+#[test]
+fn a_wrong_identity_status_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::WrongIdentityStatus)),
+        "ins.display.*",
+        "ins.display.recuperee",
+        "the patient file shows « Identité qualifiée » but the identity is « Identité récupérée »",
+    );
+}
+
+#[test]
+fn untraced_logins_fail() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::LoginsNotTraced)),
+        "ssi.audit.authentication-traced",
+        "ssi.audit.authentication-traced",
+        "an auth.login.success record for jeanne.martin: nothing found",
+    );
+}
+
+#[test]
+fn a_duplicate_instead_of_a_new_version_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::DuplicateInsteadOfVersion)),
+        "cda.versions.produced-again",
+        "cda.versions.produced-again",
+        "producing the same document again must give its next version",
+    );
+}
+
+#[test]
+fn a_weak_password_accepted_fails() {
+    let mut settings = Settings::default();
+    let mut lax = PasswordPolicy::cnil_password_only();
+    lax.min_entropy_bits = 0;
+    lax.min_length = 1;
+    settings.password_policy = lax;
+    expect_failure(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        "ssi.passwords.policy",
+        "ssi.passwords.policy",
+        "the weak password \"Kq7#p\" (5 characters): the host accepted it",
+    );
+}
+
+#[test]
+fn no_lockout_fails() {
+    let mut settings = Settings::default();
+    let mut never = LockoutPolicy::default();
+    never.threshold = u32::MAX;
+    never.hard_lock_after = None;
+    settings.lockout = never;
+    expect_failure(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        "ssi.lockout.*",
+        "ssi.lockout.repeated-failures",
+        "11 wrong passwords in a row and the account is still not locked",
+    );
+}
+
+#[test]
+fn sessions_without_inactivity_timeout_fail() {
+    let mut settings = Settings::default();
+    let mut endless = SessionPolicy::default();
+    endless.idle_timeout = time::Duration::days(30);
+    endless.absolute_lifetime = time::Duration::days(30);
+    settings.sessions = endless;
+    expect_failure(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        "ssi.sessions.inactivity",
+        "ssi.sessions.inactivity",
+        "the session after 31 minutes of inactivity: the host accepted it",
+    );
+}
+
+#[test]
+fn an_antivirus_that_sees_nothing_fails() {
+    let mut settings = Settings::default();
+    settings.scanner = Arc::new(BlindScanner);
+    expect_failure(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        "ssi.antivirus.*",
+        "ssi.antivirus.received-files",
+        "a file carrying the EICAR test signature must be refused",
+    );
+}

@@ -1,0 +1,91 @@
+//! Patient files: each holds a `segur_ins::Identity` (traits, RNIV status,
+//! INS, evidence). The banner of an open file shows the status and, for a
+//! qualified identity only, the INS (SENTINELLE.17).
+
+use segur_conformance::host::{
+    BoxFuture, HostError, IdentityDisplay, PatientFileRef, PatientFiles,
+};
+use segur_ins::Identity;
+use segur_ssi::audit::Outcome;
+
+use super::{Core, ReferenceLgc, lock};
+
+/// One patient file.
+#[derive(Debug, Clone)]
+pub(super) struct PatientFile {
+    pub reference: PatientFileRef,
+    pub identity: Identity,
+}
+
+/// Every patient file of the practice.
+#[derive(Debug, Default)]
+pub(super) struct PatientStore {
+    files: std::sync::Mutex<Vec<PatientFile>>,
+}
+
+impl PatientStore {
+    /// The file, or an adapter error naming it.
+    pub fn get(&self, reference: &PatientFileRef) -> Result<PatientFile, HostError> {
+        lock(&self.files)
+            .iter()
+            .find(|f| f.reference == *reference)
+            .cloned()
+            .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))
+    }
+}
+
+impl Core {
+    /// What the banner of the file shows: the status, and the INS only when
+    /// the identity is qualified (the only case where it may be used).
+    pub(super) fn identity_display(
+        &self,
+        file: &PatientFileRef,
+    ) -> Result<IdentityDisplay, HostError> {
+        let identity = self.patients.get(file)?.identity;
+        Ok(IdentityDisplay::new(
+            identity.status(),
+            identity.qualified_ins().map(|q| *q.ins()),
+        ))
+    }
+}
+
+impl PatientFiles for ReferenceLgc {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            let files = lock(&core.patients.files);
+            Ok(files.iter().map(|f| f.reference.clone()).collect())
+        })
+    }
+
+    fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            core.patients.get(file)?;
+            core.trace(
+                core.event("patient.file.opened", "user", Outcome::Success)?
+                    .with_patient(file.as_str()),
+            )
+        })
+    }
+
+    fn create<'a>(
+        &'a self,
+        identity: &'a Identity,
+    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            let reference = PatientFileRef::new(core.ids.name("patient"));
+            lock(&core.patients.files).push(PatientFile {
+                reference: reference.clone(),
+                identity: identity.clone(),
+            });
+            core.trace(
+                core.event("patient.file.created", "user", Outcome::Success)?
+                    .with_patient(reference.as_str())
+                    .with_detail("identity_status", identity.status().code()),
+            )?;
+            Ok(reference)
+        })
+    }
+}
