@@ -29,6 +29,19 @@
 //!   console progress, and the evidence pack with its SHA-256 manifest.
 //! - [`scenarios`]: the scenarios shipped with the crate.
 //!
+//! # Built-in scenarios
+//!
+//! Besides the editor-evidence suite, the crate ships the suites `ins`
+//! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
+//! versions, N1/N3 pairs, lists, request ↔ report, display), `psc`
+//! (authorization code, account linking, service tokens, silent SSO, CIBA,
+//! against the `segur_psc::sim` simulator) and `ssi` (password policy and
+//! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
+//! trail, antivirus, directory). Each module of [`scenarios`] lists its
+//! scenarios and the requirement ids they prove. The reference host of the
+//! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
+//! conformance run` runs it in seconds.
+//!
 //! Coverage is the number of requirement ids with at least one passing
 //! scenario, over the 129 of the catalogue. A scenario that cannot run
 //! against the host (capability not implemented, evidence not declared) is
@@ -89,6 +102,7 @@
 //!    `env.clock()` as its clock and `env.ids()` as its id source, and call
 //!    `env.record_exchange(..)` for every request/response it sees. Scenarios
 //!    get it with `ctx.service::<DmpSim>().await?` (fresh per scenario).
+//!    [`scenarios::psc::PscSim`] is a complete example.
 //! 3. **Host methods.** If the scenario drives the host in a way no method
 //!    allows yet, add the method to the area's trait in [`host`] with a
 //!    default body returning `HostError::not_implemented("dmp.<method>")`,

@@ -6,22 +6,28 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use segur_cda::datatypes::Ii;
+use segur_cda::pdf::{PdfContent, render_pdf};
 use segur_cda::versions::{DocumentFilter, SortOrder};
-use segur_cda::{Document, Level};
+use segur_cda::{Body, Document, Level, NonXmlBody};
 use segur_conformance::host::{
-    BoxFuture, DocumentLinks, DocumentRef, DocumentRequest, DocumentView, Documents,
-    HostEnvironment, IdentityDisplay, ImportOutcome, Login, Observations, PatientFileRef,
-    PatientFiles, ReceivedFile, Security,
+    AccountAction, BoxFuture, ChallengeRef, Decision, DocumentLinks, DocumentRef, DocumentRequest,
+    DocumentView, Documents, HostEnvironment, IdentityDisplay, ImportOutcome, Login, LoginOutcome,
+    Observations, PatientFileRef, PatientFiles, PscLoginMode, PscSetup, ReceivedFile, Security,
+    SessionRef,
 };
 use segur_conformance::report::{ScenarioReport, Status};
 use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
 use segur_examples::{ReferenceLgc, Settings};
+use segur_ids::IdNatPs;
 use segur_ins::{Identity, IdentityStatus};
-use segur_ssi::account::LockoutPolicy;
+use segur_psc::{Audience, BearerToken};
+use segur_ssi::account::{
+    Account, AccountId, DirectoryEntry, LockoutPolicy, NewAccount, SyncReport, TotpEnrollment,
+};
 use segur_ssi::antivirus::{ScanFuture, ScanVerdict, Scanner};
 use segur_ssi::audit::AuditRecord;
 use segur_ssi::password::PasswordPolicy;
-use segur_ssi::session::SessionPolicy;
+use segur_ssi::session::{SessionInfo, SessionPolicy};
 
 /// One fault of a wrapped reference host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +40,10 @@ enum Fault {
     LoginsNotTraced,
     /// Produces a second document when the same one is produced again.
     DuplicateInsteadOfVersion,
+    /// Prints no INS datamatrix on the PDF, even for a qualified identity.
+    NoDatamatrix,
+    /// Never tries a silent PSC login: always asks the professional.
+    NoSilentLogin,
     /// None: the plain reference host behind the wrapper.
     None,
 }
@@ -76,7 +86,7 @@ impl Host for Faulty {
         Some(self)
     }
     fn login(&self) -> Option<&dyn Login> {
-        self.inner.login()
+        Some(self)
     }
     fn security(&self) -> Option<&dyn Security> {
         Some(self)
@@ -121,6 +131,18 @@ impl Documents for Faulty {
     ) -> BoxFuture<'a, Result<Vec<u8>, HostError>> {
         Box::pin(async move {
             let xml = self.inner.content(document).await?;
+            if self.fault == Fault::NoDatamatrix {
+                // The PDF rendered without the identity: no datamatrix.
+                let mut doc = Document::parse(xml).map_err(|e| HostError::failed(e.to_string()))?;
+                let pdf = render_pdf(
+                    &doc.header,
+                    &PdfContent::from_lines(&["Compte rendu."]),
+                    None,
+                )
+                .map_err(|e| HostError::failed(e.to_string()))?;
+                doc.body = Body::NonXml(NonXmlBody::pdf(pdf));
+                return Ok(doc.to_xml());
+            }
             if self.fault != Fault::InsOfUnqualifiedIdentity {
                 return Ok(xml);
             }
@@ -199,6 +221,121 @@ impl Documents for Faulty {
         document: &'a DocumentRef,
     ) -> BoxFuture<'a, Result<DocumentLinks, HostError>> {
         self.inner.links(document)
+    }
+}
+
+impl Login for Faulty {
+    fn provision_account(&self, account: NewAccount) -> BoxFuture<'_, Result<Decision, HostError>> {
+        self.inner.provision_account(account)
+    }
+    fn account<'a>(
+        &'a self,
+        login: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Option<Account>, HostError>> {
+        self.inner.account(login)
+    }
+    fn login_password<'a>(
+        &'a self,
+        login: &'a AccountId,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        self.inner.login_password(login, password)
+    }
+    fn second_factor<'a>(
+        &'a self,
+        challenge: &'a ChallengeRef,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        self.inner.second_factor(challenge, code)
+    }
+    fn enroll_second_factor<'a>(
+        &'a self,
+        login: &'a AccountId,
+    ) -> BoxFuture<'a, Result<Decision<TotpEnrollment>, HostError>> {
+        self.inner.enroll_second_factor(login)
+    }
+    fn confirm_second_factor<'a>(
+        &'a self,
+        login: &'a AccountId,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.confirm_second_factor(login, code)
+    }
+    fn session<'a>(
+        &'a self,
+        session: &'a SessionRef,
+    ) -> BoxFuture<'a, Result<Decision<SessionInfo>, HostError>> {
+        self.inner.session(session)
+    }
+    fn sensitive_action<'a>(
+        &'a self,
+        session: &'a SessionRef,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.sensitive_action(session)
+    }
+    fn reauthenticate<'a>(
+        &'a self,
+        session: &'a SessionRef,
+        password: &'a str,
+        totp_code: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.reauthenticate(session, password, totp_code)
+    }
+    fn logout<'a>(&'a self, session: &'a SessionRef) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.logout(session)
+    }
+    fn change_password<'a>(
+        &'a self,
+        login: &'a AccountId,
+        old: &'a str,
+        new: &'a str,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.change_password(login, old, new)
+    }
+    fn administer<'a>(
+        &'a self,
+        actor: &'a SessionRef,
+        action: AccountAction,
+    ) -> BoxFuture<'a, Result<Decision, HostError>> {
+        self.inner.administer(actor, action)
+    }
+    fn sync_directory(
+        &self,
+        entries: Vec<DirectoryEntry>,
+    ) -> BoxFuture<'_, Result<Decision<SyncReport>, HostError>> {
+        self.inner.sync_directory(entries)
+    }
+    fn configure_psc(&self, setup: PscSetup) -> BoxFuture<'_, Result<(), HostError>> {
+        self.inner.configure_psc(setup)
+    }
+    fn psc_start(&self, mode: PscLoginMode) -> BoxFuture<'_, Result<url::Url, HostError>> {
+        if self.fault == Fault::NoSilentLogin {
+            return self.inner.psc_start(PscLoginMode::Interactive);
+        }
+        self.inner.psc_start(mode)
+    }
+    fn psc_finish(&self) -> BoxFuture<'_, Result<LoginOutcome, HostError>> {
+        self.inner.psc_finish()
+    }
+    fn psc_confirm_link<'a>(
+        &'a self,
+        challenge: &'a ChallengeRef,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        self.inner.psc_confirm_link(challenge, password)
+    }
+    fn psc_ciba<'a>(
+        &'a self,
+        national_id: &'a IdNatPs,
+    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
+        self.inner.psc_ciba(national_id)
+    }
+    fn service_token<'a>(
+        &'a self,
+        session: &'a SessionRef,
+        audience: &'a Audience,
+    ) -> BoxFuture<'a, Result<BearerToken, HostError>> {
+        self.inner.service_token(session, audience)
     }
 }
 
@@ -389,5 +526,25 @@ fn an_antivirus_that_sees_nothing_fails() {
         "ssi.antivirus.*",
         "ssi.antivirus.received-files",
         "a file carrying the EICAR test signature must be refused",
+    );
+}
+
+#[test]
+fn no_datamatrix_on_a_qualified_identity_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::NoDatamatrix)),
+        "cda.production.ins-datamatrix",
+        "cda.production.ins-datamatrix",
+        "but no INS datamatrix was found on the document's PDF",
+    );
+}
+
+#[test]
+fn no_silent_psc_login_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::NoSilentLogin)),
+        "psc.sso.*",
+        "psc.sso.silent",
+        "prompt: expected Some(\"none\"), got None",
     );
 }
