@@ -18,6 +18,11 @@
 //!   check listed), and for the apCV a **qualified** identity produced by
 //!   segur-ins' own state machine ([`SelectedBeneficiary::qualified_identity`],
 //!   [`SelectedBeneficiary::apply_to`]: `IdentityEvent::AppliCarteVitaleRead`).
+//! - [`patient`] (feature `sentinelle`, default): the patient file of the
+//!   chosen beneficiary through segur-ins' Sentinelle workflows
+//!   ([`patient::find_patient`]: the apCV INS looked up in the index, a
+//!   physical card through INSi `RECVITALE`; [`patient::create_patient`]
+//!   without retyping, qualified at once from the apCV).
 //! - [`reader`]: the [`VitaleReader`] seam over the host's SESAM-Vitale stack.
 //! - [`apcv`]: the apCV identification flow (QR code / NFC presentation →
 //!   [`ApcvSession`] → [`ApcvService`] → read), with an HTTP shell.
@@ -78,6 +83,7 @@
 //! - `image` (default): PNG/JPEG reading of the 2D code (rxing QR +
 //!   DataMatrix readers, without rxing's `image` feature); PNG writing is
 //!   always available.
+//! - `sentinelle` (default): [`patient`], over segur-ins' `insi` feature.
 //! - `sim`: the simulators.
 //!
 //! # Example: choosing a beneficiary of a card
@@ -126,6 +132,8 @@ mod error;
 #[cfg(feature = "client")]
 mod http;
 pub mod ordonnance;
+#[cfg(feature = "sentinelle")]
+pub mod patient;
 pub mod reader;
 mod serde_fmt;
 #[cfg(feature = "sim")]

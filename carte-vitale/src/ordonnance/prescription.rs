@@ -135,6 +135,10 @@ impl PrescriptionKind {
 /// What is prescribed, in segur-cda's models.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per prescription and moved a few times; boxing would only add noise for callers"
+)]
 pub enum PrescriptionContent {
     /// Drugs and medical devices: an eP-MED-DM N3 document.
     HealthProducts {

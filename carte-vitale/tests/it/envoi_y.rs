@@ -749,7 +749,7 @@ async fn dmp_down_then_a_restart_sends_once() {
     h.restart();
     h.manual.advance(time::Duration::minutes(5));
     let report = h.p.worker.pass().await.expect("pass");
-    assert_eq!(report.sent, [out.dmp.key.clone()]);
+    assert_eq!(report.sent, std::slice::from_ref(&out.dmp.key));
     let doc = assert_one_dmp_document(&h, &p, true);
     assert_eq!(doc, out.document);
     // A send of the prescription after that replays, nothing new.
@@ -786,7 +786,7 @@ async fn lost_dmp_response_is_checked_not_resent() {
     h.restart();
     h.manual.advance(time::Duration::minutes(5));
     let report = h.p.worker.pass().await.expect("pass");
-    assert_eq!(report.reconciled, [out.dmp.key.clone()]);
+    assert_eq!(report.reconciled, std::slice::from_ref(&out.dmp.key));
     assert_one_dmp_document(&h, &p, true);
 }
 
