@@ -119,7 +119,7 @@ impl PatientLookup {
     pub fn explanation(&self) -> String {
         match self {
             Self::Apcv(outcome) => outcome.explanation().to_owned(),
-            Self::Card(result) => result.explanation(),
+            Self::Card(result) => result.explanation().to_owned(),
         }
     }
 }
