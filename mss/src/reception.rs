@@ -293,6 +293,41 @@ impl Receiver {
         self
     }
 
+    /// Records what the host did with a received document (SC.MSS/CONF.18,
+    /// UX.37): integrated into patient file `patient` (`Ok`), or not, with
+    /// the reason (`Err`). The host calls it once the document is attached
+    /// (automatically or by the user); the trace names the message, the
+    /// document, its action (first sending, replacement, withdrawal) and
+    /// whether it was new.
+    pub fn record_integration(
+        &self,
+        reception: &Reception,
+        document: &ReceivedDocument,
+        patient: &LocalPatientId,
+        result: std::result::Result<(), &str>,
+    ) {
+        let Some(t) = &self.tracer else { return };
+        let outcome = if result.is_ok() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        t.record(kinds::DOCUMENT_INTEGRATED, outcome, |mut ev| {
+            ev = ev
+                .with_document(document.unique_id.clone())
+                .with_patient(patient.to_string())
+                .with_detail("action", format!("{:?}", document.action))
+                .with_detail("novelty", format!("{:?}", document.novelty));
+            if let Some(id) = &reception.message_id {
+                ev = ev.with_request_id(id.clone());
+            }
+            if let Err(reason) = result {
+                ev = ev.with_detail("reason", reason.to_owned());
+            }
+            ev
+        });
+    }
+
     /// Processes a raw message.
     pub async fn receive(&self, raw: &[u8]) -> Result<Reception> {
         let parsed = parse_message(raw)?;

@@ -421,3 +421,45 @@ async fn replacement_and_withdrawal_of_a_held_document() {
     let rec = receiver(vec![]).receive(&raw).await.unwrap();
     assert_eq!(rec.documents[0].novelty, Novelty::Withdrawn { held: None });
 }
+
+#[tokio::test]
+async fn integration_and_its_failure_are_traced() {
+    let trail = Arc::new(MemoryAuditTrail::new());
+    let tracer = Tracer::new(
+        Some(trail.clone()),
+        "810003612545",
+        "dr@test.mssante.fr",
+        Arc::new(segur_psc::SystemClock),
+    );
+    let r = Receiver::new(
+        Arc::new(EicarScanner::new()),
+        patients(true),
+        Arc::new(InMemoryDocuments::default()),
+    )
+    .with_tracer(tracer);
+    let (raw, id) = message("cardio@hopital.mssante.fr", vec![]);
+    let rec = r.receive(&raw).await.unwrap();
+    let Some(PatientMatch::Automatic { local_id }) = &rec.patient else {
+        panic!("{:?}", rec.patient)
+    };
+    r.record_integration(&rec, &rec.documents[0], local_id, Ok(()));
+    r.record_integration(&rec, &rec.documents[0], local_id, Err("disque plein"));
+    let events = trail
+        .query(&AuditFilter::new().kind_prefix(kinds::DOCUMENT_INTEGRATED.as_str()))
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let ok = &events[0].event;
+    assert_eq!(ok.outcome, segur_ssi::audit::Outcome::Success);
+    assert_eq!(ok.document_ref.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        ok.patient_ref.as_deref(),
+        Some(local_id.to_string().as_str())
+    );
+    assert_eq!(ok.request_id, rec.message_id);
+    let failed = &events[1].event;
+    assert_eq!(failed.outcome, segur_ssi::audit::Outcome::Failure);
+    assert_eq!(
+        failed.details.get("reason").map(String::as_str),
+        Some("disque plein")
+    );
+}
