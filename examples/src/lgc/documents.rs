@@ -172,6 +172,12 @@ impl Core {
             Origin::Produced => "cda.document.produced",
             Origin::Received => "cda.document.received",
         };
+        if origin == Origin::Produced {
+            // Systematic DMP feeding (SC.DMP/ALI/PROG.02).
+            if let Some(stored) = lock(&self.documents.docs).last() {
+                self.dmp_document_produced(file, &stored.xml);
+            }
+        }
         self.trace(
             self.event(kind, "user", Outcome::Success)?
                 .with_patient(file.as_str())
