@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use segur_cda::versions::DocumentPair;
+use segur_cda::volets;
 use segur_cda::xds::XdsCode;
 use segur_cda::{Document, Level};
 use segur_conformance::host::{
@@ -55,8 +56,7 @@ const ACCESS_NOTICE: &str = "Les accès au DMP sont contrôlés et tracés : cha
      alimentation ou modification est enregistrée (qui, quel document, quand) et le patient \
      peut consulter ces traces dans Mon espace santé.";
 
-/// formatCode of a structured (N3) document written without a specific
-/// CI-SIS volet: code, display name, coding scheme (TRE_A06). The code is
+/// formatCode of a structured (N3) document of no volet segur-cda knows: code, display name, coding scheme (TRE_A06). The code is
 /// a judgement call (UNCONFIRMED): the DMPi guide lists the accepted ones.
 const N3_FORMAT_CODE: (&str, &str, &str) = (
     "urn:asip:ci-sis:2010",
@@ -308,17 +308,22 @@ impl Core {
     /// A document the practitioner just produced: handed to systematic
     /// feeding (never an error for the production itself).
     pub(super) fn dmp_document_produced(&self, file: &PatientFileRef, xml: &[u8]) {
+        self.dmp_feed_produced(file, Feed::document(xml.to_vec()));
+    }
+
+    /// Both forms of a structured document just produced.
+    pub(super) fn dmp_pair_produced(&self, file: &PatientFileRef, pair: &DocumentPair) {
+        self.dmp_feed_produced(file, pair_feed(pair));
+    }
+
+    fn dmp_feed_produced(&self, file: &PatientFileRef, feed: Feed) {
         let Some(area) = lock(&self.dmp.area).clone() else {
             return;
         };
         let hold = lock(&self.dmp.hold_next).remove(file);
         // A refusal (patient opposed) is traced by the feeder; the document
         // stays in the file.
-        if area
-            .feeder
-            .document_produced(Feed::document(xml.to_vec()), hold)
-            .is_ok()
-        {
+        if area.feeder.document_produced(feed, hold).is_ok() {
             area.kick();
         }
     }
@@ -376,17 +381,7 @@ impl ReferenceLgc {
             };
             let pair = DocumentPair::link(n1, n3)
                 .map_err(|_| HostError::failed("the two forms are not an N1/N3 pair"))?;
-            // N3 first (the submission's key), then its N1 form; both go
-            // in one submission, linked by XFRM (SC.CDA/DD.12/14).
-            let mut feed = Feed::pair(&pair);
-            if let Some(n3) = feed.documents.first_mut() {
-                n3.format_code = Some(XdsCode::new(
-                    N3_FORMAT_CODE.0,
-                    N3_FORMAT_CODE.2,
-                    N3_FORMAT_CODE.1,
-                ));
-            }
-            return Ok(feed);
+            return Ok(pair_feed(&pair));
         }
         let doc = forms
             .pop()
@@ -406,6 +401,19 @@ impl ReferenceLgc {
             "no patient file holds {document}"
         )))
     }
+}
+
+/// Both forms of a pair in one submission, N3 first (the submission's key),
+/// linked by XFRM (SC.CDA/DD.12/14); the N3's formatCode is its volet's.
+fn pair_feed(pair: &DocumentPair) -> Feed {
+    let mut feed = Feed::pair(pair);
+    if let Some(n3) = feed.documents.first_mut() {
+        n3.format_code =
+            Some(volets::format_code(pair.n3()).unwrap_or_else(|| {
+                XdsCode::new(N3_FORMAT_CODE.0, N3_FORMAT_CODE.2, N3_FORMAT_CODE.1)
+            }));
+    }
+    feed
 }
 
 fn unique_id(doc: &Document) -> Option<String> {
