@@ -443,6 +443,8 @@ pub fn certificate_message(
                 ..Default::default()
             },
             pdf,
+            // A new certificate, or a replacement when the CDA says so.
+            action: None,
         }],
         &PackOptions {
             source_id: config.source_id.clone(),
