@@ -32,7 +32,9 @@
 //! # Built-in scenarios
 //!
 //! Besides the editor-evidence suite, the crate ships the suites `ins`
-//! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
+//! (identity status shown; Sentinelle lookups by datamatrix and carte Vitale,
+//! background INSi verification, one-click qualification, explanations and
+//! traits differences, against the `segur_ins::insi::sim` simulator), `cda` (production, pre-filling, INS datamatrix,
 //! versions, N1/N3 pairs, lists, request ↔ report, display), `psc`
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and

@@ -6,4 +6,5 @@ mod engine;
 mod faulty;
 mod reference;
 mod reports;
+mod sentinelle;
 mod support;

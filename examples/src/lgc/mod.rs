@@ -10,13 +10,14 @@ mod documents;
 mod patients;
 mod psc;
 mod security;
+mod sentinelle;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError, HostInfo,
-    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
@@ -31,6 +32,7 @@ use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
+use self::sentinelle::SentinelleState;
 
 /// Locks a mutex; a panic elsewhere must not take the software down.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +104,8 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    /// INS lookups, background INSi verification, qualification.
+    sentinelle: Arc<SentinelleState>,
 }
 
 impl Core {
@@ -131,6 +135,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            sentinelle: Arc::default(),
         })
     }
 
@@ -237,6 +242,10 @@ impl Host for ReferenceLgc {
     }
 
     fn observations(&self) -> Option<&dyn Observations> {
+        Some(self)
+    }
+
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         Some(self)
     }
 }
