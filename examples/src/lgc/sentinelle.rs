@@ -261,6 +261,7 @@ impl PatientIndex for FileIndex {
         let file = PatientFile {
             reference: reference.clone(),
             identity,
+            contact: Default::default(),
         };
         core.patients.insert(file.clone());
         let event = core
