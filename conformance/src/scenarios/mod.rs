@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
@@ -16,6 +17,7 @@
 pub mod cda;
 pub mod evidence;
 pub mod ins;
+pub mod mss;
 pub mod psc;
 pub mod ssi;
 mod support;
@@ -28,6 +30,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     cda::register(registry)?;
     psc::register(registry)?;
     ssi::register(registry)?;
+    mss::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod documents;
+mod mss;
 mod patients;
 mod psc;
 mod security;
@@ -16,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError, HostInfo,
-    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    IdentityDisplay, Login, Mssante, Observations, PatientFileRef, PatientFiles, Security,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
@@ -28,6 +29,7 @@ use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
 use self::documents::DocumentStore;
+use self::mss::MssState;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
@@ -102,6 +104,7 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    mss: MssState,
 }
 
 impl Core {
@@ -131,6 +134,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            mss: MssState::default(),
         })
     }
 
@@ -225,6 +229,10 @@ impl Host for ReferenceLgc {
     }
 
     fn documents(&self) -> Option<&dyn Documents> {
+        Some(self)
+    }
+
+    fn mssante(&self) -> Option<&dyn Mssante> {
         Some(self)
     }
 
