@@ -424,9 +424,13 @@ fn rasterise_and_decode(
     pdftoppm: &std::ffi::OsStr,
     pdf: &[u8],
 ) -> Result<Option<Payload>, PdfDatamatrixError> {
+    // One folder per call: two scenarios (or two runs in one test process) may
+    // rasterise the very same PDF at the same time, and each removes its folder.
+    static NEXT_CALL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = NEXT_CALL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let err = |e: std::io::Error| PdfDatamatrixError::Rasterise(e.to_string());
     let dir = std::env::temp_dir().join(format!(
-        "segur-conformance-pdf-{}-{}",
+        "segur-conformance-pdf-{}-{}-{call}",
         std::process::id(),
         crate::context::fnv1a64(pdf)
     ));

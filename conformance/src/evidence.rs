@@ -242,6 +242,8 @@ fn extension_for(media_type: &str) -> &'static str {
         "text/html" | "application/xhtml+xml" => ".html",
         "text/plain" => ".txt",
         "message/rfc822" => ".eml",
+        "message/http" => ".http",
+        "application/x-ndjson" => ".jsonl",
         "application/pdf" => ".pdf",
         "image/png" => ".png",
         "image/jpeg" => ".jpg",

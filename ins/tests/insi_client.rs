@@ -76,6 +76,8 @@ async fn found_on_the_first_given_name() {
     assert_eq!(id.history.len(), 2);
     let reqs = sim.requests();
     assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].seq, 1);
+    assert_eq!(sim.received_count(), 1);
     assert_eq!(reqs[0].given_names(), ["PIERRE-ALAIN"]);
     assert_eq!(reqs[0].answer, SimAnswer::Result(ResultCode::Found));
     let parsed = reqs[0].parsed.as_ref().expect("parsed");
@@ -657,6 +659,24 @@ async fn cps_card_signed_assertion() {
     assert!(a.signed);
     assert_eq!(a.name_qualifier.as_deref(), Some("CPS"));
     assert_eq!(a.name_id.as_deref(), Some("810003612545"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_limit_and_waiting_for_requests() {
+    let sim = InsiSimulator::builder()
+        .identities(SimIdentity::test_identities())
+        .record_limit(2)
+        .start()
+        .await
+        .expect("simulator");
+    let c = client(&sim);
+    let t = traits("HOUILLES", "PIERRE PAUL JACQUES", Sex::Male, "1989-06-01");
+    let search = tokio::spawn(async move { c.search(&t, GivenNameStrategy::EachThenAll).await });
+    let reqs = sim.wait_for_requests(4, Duration::from_secs(5)).await;
+    assert_eq!(sim.received_count(), 4);
+    assert_eq!(reqs.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 4]);
+    let report = search.await.expect("task").expect("search");
+    assert_eq!(report.attempts.len(), 4);
 }
 
 #[tokio::test]

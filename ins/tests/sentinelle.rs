@@ -672,6 +672,27 @@ async fn no_background_check_for_qualified_or_doubtful_identities() {
     assert_eq!(env.sim.requests().len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_check_reports_another_ins_on_the_file() {
+    let env = env().await;
+    let other = Ins::new("209076322083439".parse().expect("nir"), InsOid::InsNir);
+    let rec = env
+        .index
+        .create(Identity::from_scanned(
+            scanned(&ecetinsi(), other),
+            &env.ctx(),
+        ))
+        .expect("create");
+    let report = env.verify(&rec.id).await;
+    let VerificationOutcome::Conclusive { ins, .. } = &report.outcome else {
+        panic!("conclusive")
+    };
+    assert_eq!(*ins, Some(InsComparison::Different { local: other }));
+    assert!(report.outcome.explanation().contains("INS diffère"));
+    let json = serde_json::to_value(&*report).expect("serialisable report");
+    assert_eq!(json["outcome"]["outcome"], "conclusive");
+}
+
 // --- SENTINELLE.07 / .08: qualification ---------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

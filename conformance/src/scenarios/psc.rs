@@ -73,8 +73,14 @@ impl SimulatedService for PscSim {
     async fn start(env: ServiceEnv) -> Result<Self, Failure> {
         let recorder = env.clone();
         let observer = Arc::new(move |x: &SimExchange| {
+            // `POST token 200`: the endpoint after the realm's OIDC prefix.
             let path = x.uri.split('?').next().unwrap_or_default();
-            let summary = format!("{} {} ({}) -> {}", x.method, path, x.listener, x.status);
+            let endpoint = path
+                .rsplit_once("/openid-connect/")
+                .map(|(_, e)| e)
+                .or_else(|| path.rsplit('/').next())
+                .unwrap_or(path);
+            let summary = format!("{} {} {}", x.method, endpoint, x.status);
             recorder.record_exchange(
                 &summary,
                 http_message(

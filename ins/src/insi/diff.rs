@@ -56,8 +56,8 @@ pub struct TraitComparison {
 }
 
 impl TraitComparison {
-    /// A plain-French line for the user.
-    pub fn explanation(&self) -> String {
+    /// A plain-French line for the user, with both values.
+    pub fn describe(&self) -> String {
         let name = field_label(self.field);
         let l = self.local.as_deref().unwrap_or("(vide)");
         let r = self.returned.as_deref().unwrap_or("(vide)");
@@ -233,35 +233,47 @@ impl TraitsDiff {
         self.entries.iter().any(|e| e.verdict.needs_attention())
     }
 
-    /// A plain-French summary for the user.
-    pub fn explanation(&self) -> String {
-        if self.is_match() {
-            let mut s = String::from(
-                "Les traits d'identité du dossier concordent avec ceux renvoyés par INSi.",
-            );
-            if self.needs_attention() {
-                s.push_str(" Des traits absents du dossier seront complétés depuis INSi.");
+    /// Plain-French explanation with the action to take.
+    pub fn explanation(&self) -> &'static str {
+        match (self.is_match(), self.needs_attention()) {
+            (true, false) => {
+                "Les traits d'identité du dossier concordent avec ceux renvoyés par INSi."
             }
-            return s;
+            (true, true) => {
+                "Les traits d'identité du dossier concordent avec ceux renvoyés par INSi ; des \
+                 traits absents du dossier seront complétés depuis INSi."
+            }
+            (false, _) => {
+                "Des traits d'identité diffèrent entre le dossier et INSi. Contrôlez-les sur une \
+                 pièce d'identité à haut niveau de confiance ; n'acceptez les traits INSi que \
+                 s'ils correspondent à la pièce."
+            }
         }
+    }
+
+    /// The explanation followed by the names of the differing traits.
+    pub fn summary(&self) -> String {
         let names: Vec<&str> = self
             .differing_fields()
             .into_iter()
             .map(field_label)
             .collect();
-        format!(
-            "Traits différents entre le dossier et INSi : {}. Contrôlez-les sur une pièce \
-             d'identité à haut niveau de confiance ; n'acceptez les traits INSi que s'ils \
-             correspondent à la pièce.",
-            names.join(", ")
-        )
+        if names.is_empty() {
+            self.explanation().to_owned()
+        } else {
+            format!(
+                "{} Traits concernés : {}.",
+                self.explanation(),
+                names.join(", ")
+            )
+        }
     }
 }
 
 impl fmt::Display for TraitsDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for e in &self.entries {
-            writeln!(f, "{}", e.explanation())?;
+            writeln!(f, "{}", e.describe())?;
         }
         Ok(())
     }
@@ -371,6 +383,7 @@ mod tests {
         assert!(d.is_match());
         assert!(d.needs_attention());
         assert!(d.explanation().contains("complétés"));
+        assert_eq!(d.summary(), d.explanation());
     }
 
     #[test]
@@ -410,11 +423,15 @@ mod tests {
             ]
         );
         assert!(!d.is_match());
-        assert!(d.explanation().contains("Nom de naissance"));
+        assert!(d.explanation().contains("diffèrent"));
+        assert!(
+            d.summary()
+                .contains("Nom de naissance, Prénom(s) de naissance, Lieu de naissance")
+        );
         assert!(
             d.get(TraitField::BirthFamilyName)
                 .expect("entry")
-                .explanation()
+                .describe()
                 .contains("DUPOND")
         );
         let sex = TraitsDiff::compare(

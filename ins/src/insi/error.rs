@@ -295,7 +295,7 @@ impl InsiError {
     }
 
     /// Plain-French explanation with the action to take (SENTINELLE.15).
-    pub fn explanation(&self) -> &str {
+    pub fn explanation(&self) -> &'static str {
         match self {
             Self::Query(q) => q.explanation(),
             Self::Fault(f) => f.explanation(),

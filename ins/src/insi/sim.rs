@@ -491,6 +491,8 @@ pub enum SimAnswer {
 /// A request received by the simulator.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
+    /// Arrival number, from 1.
+    pub seq: u64,
     /// When it arrived (simulator clock).
     pub received_at: OffsetDateTime,
     /// HTTP headers (names lower case; the `authorization` value is kept: test tokens only).
@@ -530,7 +532,9 @@ struct State {
     identities: Mutex<Vec<SimIdentity>>,
     script: Mutex<VecDeque<SimBehaviour>>,
     default: Mutex<SimBehaviour>,
-    recorded: Mutex<Vec<RecordedRequest>>,
+    recorded: Mutex<VecDeque<RecordedRequest>>,
+    received: std::sync::atomic::AtomicU64,
+    record_limit: usize,
     notify: Notify,
     allowed_idams: Option<Vec<String>>,
     auth: SimAuth,
@@ -545,6 +549,7 @@ pub struct InsiSimulatorBuilder {
     tls: Option<rustls::ServerConfig>,
     clock: SharedClock,
     default: SimBehaviour,
+    record_limit: usize,
 }
 
 impl std::fmt::Debug for InsiSimulatorBuilder {
@@ -608,6 +613,12 @@ impl InsiSimulatorBuilder {
         self
     }
 
+    /// Keeps only the last `n` requests (default 10 000), for long runs.
+    pub fn record_limit(mut self, n: usize) -> Self {
+        self.record_limit = n.max(1);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<InsiSimulator, SimError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -620,7 +631,9 @@ impl InsiSimulatorBuilder {
             identities: Mutex::new(self.identities),
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(self.default),
-            recorded: Mutex::new(Vec::new()),
+            recorded: Mutex::new(VecDeque::new()),
+            received: std::sync::atomic::AtomicU64::new(0),
+            record_limit: self.record_limit,
             notify: Notify::new(),
             allowed_idams: self.allowed_idams,
             auth: self.auth,
@@ -749,9 +762,14 @@ async fn handle(
         }
     };
     let parsed = soap::parse_request(&body).map_err(|e| e.to_string());
-    let index = {
+    let seq = state
+        .received
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    {
         let mut rec = lock(&state.recorded);
-        rec.push(RecordedRequest {
+        rec.push_back(RecordedRequest {
+            seq,
             received_at,
             headers: headers.clone(),
             body: String::from_utf8_lossy(&body).into_owned(),
@@ -759,15 +777,17 @@ async fn handle(
             client_certificate_cn: client_cn.clone(),
             answer: SimAnswer::Pending,
         });
-        rec.len() - 1
-    };
+        while rec.len() > state.record_limit {
+            rec.pop_front();
+        }
+    }
     state.notify.notify_waiters();
     let behaviour = lock(&state.script)
         .pop_front()
         .unwrap_or_else(|| lock(&state.default).clone());
     let (response, answer) =
         respond(&state, &headers, client_cn.as_deref(), &parsed, behaviour).await;
-    if let Some(r) = lock(&state.recorded).get_mut(index) {
+    if let Some(r) = lock(&state.recorded).iter_mut().find(|r| r.seq == seq) {
         r.answer = answer;
     }
     state.notify.notify_waiters();
@@ -1014,6 +1034,7 @@ impl InsiSimulator {
             tls: None,
             clock: Arc::new(SystemClock),
             default: SimBehaviour::Answer,
+            record_limit: 10_000,
         }
     }
 
@@ -1048,7 +1069,14 @@ impl InsiSimulator {
 
     /// The requests received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state.recorded).clone()
+        lock(&self.state.recorded).iter().cloned().collect()
+    }
+
+    /// How many requests arrived since the start (recorded or not).
+    pub fn received_count(&self) -> u64 {
+        self.state
+            .received
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets the recorded requests.
@@ -1056,15 +1084,15 @@ impl InsiSimulator {
         lock(&self.state.recorded).clear();
     }
 
-    /// Waits until at least `n` requests have been answered (or received and
-    /// left pending, for hanging behaviours) — at most `timeout`.
+    /// Waits until at least `n` requests have arrived since the start — at
+    /// most `timeout` — and returns the recorded ones.
     pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> Vec<RecordedRequest> {
         let wait = async {
             loop {
                 let notified = self.state.notify.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();
-                if lock(&self.state.recorded).len() >= n {
+                if self.received_count() >= n as u64 {
                     return;
                 }
                 notified.await;

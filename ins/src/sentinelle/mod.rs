@@ -45,7 +45,9 @@
 //! the consistency check of the returned traits to a person; automatic
 //! changes would bypass it.
 
+mod background;
 mod index;
+mod qualify;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -54,10 +56,14 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{broadcast, watch};
 
+pub use background::{
+    BackgroundCheck, OpenedFile, VerificationOutcome, VerificationReport, VerificationTicket,
+};
 pub use index::{
     AnswerSource, CallResult, CallTrigger, IdentityDisplay, InMemoryPatientIndex, IndexError,
     InsiCallRecord, LocalPatientId, PatientIndex, PatientRecord, PendingInsiAnswer, traits_match,
 };
+pub use qualify::{QualificationError, QualificationMethod};
 
 use crate::insi::{
     GivenNameStrategy, InsiError, InsiOutcome, InsiService, LunarDate, ReturnedTraits, SharedClock,
@@ -65,9 +71,8 @@ use crate::insi::{
 };
 use crate::names::GivenName;
 use crate::{
-    CollectionMethod, DocumentPolicy, EventContext, FamilyName, Identity, IdentityAttribute,
-    IdentityDocumentType, IdentityEvent, IdentityStatus, Ins, Nir, RnivException, ScannedIdentity,
-    Traits, TransitionError,
+    CollectionMethod, DocumentPolicy, EventContext, FamilyName, Identity, IdentityAttribute, Ins,
+    Nir, ScannedIdentity, Traits,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -300,301 +305,34 @@ pub enum VitaleLookup {
 pub struct VitaleFindResult {
     /// The local lookup.
     pub outcome: FindOutcome,
-    /// What INSi answered (code), or the error's explanation.
-    pub insi: Result<crate::insi::ResultCode, String>,
+    /// What INSi answered (code), or the error.
+    #[serde(serialize_with = "serialize_insi_result")]
+    pub insi: Result<crate::insi::ResultCode, InsiError>,
+}
+
+fn serialize_insi_result<S: serde::Serializer>(
+    r: &Result<crate::insi::ResultCode, InsiError>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(1))?;
+    match r {
+        Ok(code) => m.serialize_entry("code", code.code())?,
+        Err(e) => m.serialize_entry("error", &e.to_string())?,
+    }
+    m.end()
 }
 
 impl VitaleFindResult {
-    /// Plain-French explanation with the action to take.
-    pub fn explanation(&self) -> String {
+    /// Plain-French explanation with the action to take: the lookup's when
+    /// INSi found the beneficiary, else INSi's (what to do about the answer
+    /// or the error); the lookup's own explanation is in
+    /// [`FindOutcome::explanation`].
+    pub fn explanation(&self) -> &str {
         match &self.insi {
-            Ok(code) if *code == crate::insi::ResultCode::Found => {
-                self.outcome.explanation().to_owned()
-            }
-            Ok(code) => format!("{} {}", code.explanation(), self.outcome.explanation()),
-            Err(e) => format!("{e} {}", self.outcome.explanation()),
-        }
-    }
-}
-
-/// The result of a background verification.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "outcome")]
-#[non_exhaustive]
-pub enum VerificationOutcome {
-    /// INSi returned one identity, stored as the file's pending answer.
-    Conclusive {
-        /// The answer (traits comparison included).
-        answer: Box<PendingInsiAnswer>,
-        /// How the returned INS compares with the file's.
-        ins: Option<InsComparison>,
-    },
-    /// `01`.
-    NotFound,
-    /// `02`.
-    Several,
-    /// The call failed.
-    Failed {
-        /// The error.
-        #[serde(serialize_with = "serialize_display")]
-        error: InsiError,
-    },
-    /// The check could not complete (index error, file deleted meanwhile).
-    Abandoned {
-        /// Why.
-        reason: String,
-    },
-}
-
-fn serialize_display<S: serde::Serializer>(e: &InsiError, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(e)
-}
-
-impl VerificationOutcome {
-    /// Plain-French explanation with the action to take.
-    pub fn explanation(&self) -> String {
-        match self {
-            Self::Conclusive { answer, ins } => {
-                let mut s = if answer.identity.ins().is_none() {
-                    "INSi a trouvé l'identité, mais son matricule est inexploitable (clé ou OID \
-                     incorrect) : la qualification est impossible, signalez-le à votre référent \
-                     en identitovigilance."
-                        .to_owned()
-                } else if answer.diff.is_match() {
-                    "INSi a trouvé l'identité et ses traits concordent avec le dossier. Contrôlez \
-                     une pièce d'identité à haut niveau de confiance puis qualifiez l'identité en \
-                     un clic."
-                        .to_owned()
-                } else {
-                    answer.diff.explanation()
-                };
-                if matches!(ins, Some(InsComparison::Different { .. })) {
-                    s.push_str(
-                        " Attention : l'INS renvoyé par INSi diffère de celui enregistré dans le \
-                         dossier.",
-                    );
-                }
-                s
-            }
-            Self::NotFound => crate::insi::ResultCode::NotFound.explanation().to_owned(),
-            Self::Several => crate::insi::ResultCode::Several.explanation().to_owned(),
-            Self::Failed { error } => error.explanation().to_owned(),
-            Self::Abandoned { .. } => {
-                "La vérification INSi n'a pas pu aboutir (dossier modifié ou base indisponible). \
-                 Elle sera relancée à la prochaine ouverture du dossier."
-                    .to_owned()
-            }
-        }
-    }
-}
-
-/// A finished background verification.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct VerificationReport {
-    /// The file.
-    pub patient: LocalPatientId,
-    /// When the call started.
-    #[serde(with = "time::serde::rfc3339")]
-    pub started_at: OffsetDateTime,
-    /// When the outcome was recorded.
-    #[serde(with = "time::serde::rfc3339")]
-    pub finished_at: OffsetDateTime,
-    /// The outcome.
-    pub outcome: VerificationOutcome,
-    /// The file's display data after the outcome was recorded.
-    pub display: Option<IdentityDisplay>,
-}
-
-/// A running (or finished) background verification.
-#[derive(Debug, Clone)]
-pub struct VerificationTicket {
-    patient: LocalPatientId,
-    rx: watch::Receiver<Option<Arc<VerificationReport>>>,
-}
-
-impl VerificationTicket {
-    /// The file.
-    pub fn patient(&self) -> &LocalPatientId {
-        &self.patient
-    }
-
-    /// The report, if the check has finished (never waits).
-    pub fn try_outcome(&self) -> Option<Arc<VerificationReport>> {
-        self.rx.borrow().clone()
-    }
-
-    /// Waits for the report.
-    pub async fn outcome(mut self) -> Arc<VerificationReport> {
-        loop {
-            if let Some(r) = self.rx.borrow_and_update().clone() {
-                return r;
-            }
-            if self.rx.changed().await.is_err() {
-                // The task ended without publishing (runtime shut down).
-                return Arc::new(VerificationReport {
-                    patient: self.patient.clone(),
-                    started_at: OffsetDateTime::UNIX_EPOCH,
-                    finished_at: OffsetDateTime::UNIX_EPOCH,
-                    outcome: VerificationOutcome::Abandoned {
-                        reason: "the check was cancelled".into(),
-                    },
-                    display: None,
-                });
-            }
-        }
-    }
-}
-
-/// What [`Sentinelle::open_file`] did about INSi.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum BackgroundCheck {
-    /// A check was started.
-    Started(VerificationTicket),
-    /// A check was already running: this ticket follows it.
-    Joined(VerificationTicket),
-    /// INSi was called recently: no new call.
-    Debounced {
-        /// The last call.
-        last_call_at: OffsetDateTime,
-    },
-    /// The identity is qualified: nothing to verify.
-    NotNeeded,
-    /// The identity is *douteuse* or *fictive*: INSi may not be called.
-    NotAllowed(IdentityAttribute),
-}
-
-impl BackgroundCheck {
-    /// The ticket, when a check runs.
-    pub fn ticket(&self) -> Option<&VerificationTicket> {
-        match self {
-            Self::Started(t) | Self::Joined(t) => Some(t),
-            _ => None,
-        }
-    }
-}
-
-/// The result of opening a file.
-#[derive(Debug, Clone)]
-pub struct OpenedFile {
-    /// The file as opened.
-    pub record: PatientRecord,
-    /// What to show right away (SENTINELLE.17).
-    pub display: IdentityDisplay,
-    /// The background verification.
-    pub check: BackgroundCheck,
-}
-
-/// How the identity document criterion is met when qualifying.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum QualificationMethod {
-    /// A document checked now (never pre-selected: the user says which),
-    /// with an RNIV exception when it is not high trust.
-    Document {
-        /// The document seen.
-        document: IdentityDocumentType,
-        /// The RNIV exception (EHPAD, minor) when the document is not high trust.
-        exception: Option<RnivException>,
-    },
-    /// RNIV volet 4 (liberal practitioners): the professional knows the
-    /// patient and checked a high-trust document at an earlier encounter.
-    /// The exact procedure is **UNCONFIRMED** (not public).
-    LiberalPractitionerException {
-        /// The document checked earlier.
-        document: IdentityDocumentType,
-        /// When.
-        originally_checked_at: OffsetDateTime,
-    },
-    /// The document check already on the file (identity *validée*).
-    ExistingDocumentCheck,
-}
-
-/// Why a qualification (or acceptance) was refused. The file is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum QualificationError {
-    /// The file is unknown.
-    #[error("patient file {0} not found")]
-    UnknownPatient(LocalPatientId),
-    /// The identity is *douteuse* or *fictive*.
-    #[error("the identity is {0}: qualification is not allowed")]
-    DoubtfulIdentity(IdentityAttribute),
-    /// No conclusive INSi answer is pending for the file.
-    #[error("no conclusive INSi answer for this file")]
-    NoInsiAnswer,
-    /// The traits changed since the INSi answer.
-    #[error("the traits changed since the INSi answer")]
-    AnswerOutdated,
-    /// The INS returned is not usable (bad key, unknown OID).
-    #[error("the INS returned by INSi is not usable: {0}")]
-    InvalidInsInAnswer(String),
-    /// The returned traits are not usable.
-    #[error("the traits returned by INSi are not usable: {0}")]
-    InvalidReturnedTraits(String),
-    /// Traits differ and the user did not accept the returned ones.
-    #[error("traits differ from the INSi answer: {}", .0.differing_fields().iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", "))]
-    DifferingTraits(Box<TraitsDiff>),
-    /// [`QualificationMethod::ExistingDocumentCheck`] without a (still valid) document check.
-    #[error("no identity document check on the file")]
-    NoDocumentCheck,
-    /// The identity state machine refused an event (e.g. a document that
-    /// is not high trust).
-    #[error(transparent)]
-    Refused(#[from] TransitionError),
-    /// The index failed.
-    #[error(transparent)]
-    Index(#[from] IndexError),
-}
-
-impl QualificationError {
-    /// Plain-French explanation with the action to take.
-    pub fn explanation(&self) -> &'static str {
-        match self {
-            Self::UnknownPatient(_) => "Ce dossier patient n'existe plus. Rafraîchissez la liste.",
-            Self::DoubtfulIdentity(_) => {
-                "L'identité est marquée douteuse ou fictive : elle ne peut pas être qualifiée. \
-                 Levez d'abord le doute avec une pièce d'identité."
-            }
-            Self::NoInsiAnswer => {
-                "Aucune réponse concluante du téléservice INSi n'est disponible pour ce dossier. \
-                 Lancez la recherche INSi (ou attendez la fin de la vérification en cours), puis \
-                 qualifiez."
-            }
-            Self::AnswerOutdated => {
-                "Les traits du dossier ont changé depuis la réponse INSi. Relancez la recherche \
-                 INSi avant de qualifier."
-            }
-            Self::InvalidInsInAnswer(_) => {
-                "Le matricule INS renvoyé par INSi est inexploitable : la qualification est \
-                 impossible. Signalez-le à votre référent en identitovigilance."
-            }
-            Self::InvalidReturnedTraits(_) => {
-                "Les traits renvoyés par INSi sont incomplets : la qualification est impossible. \
-                 Relancez la recherche et, si le problème persiste, contactez l'éditeur."
-            }
-            Self::DifferingTraits(_) => {
-                "Des traits du dossier diffèrent de ceux renvoyés par INSi. Vérifiez-les sur la \
-                 pièce d'identité ; si la pièce confirme INSi, acceptez les traits INSi pour \
-                 qualifier, sinon ne qualifiez pas."
-            }
-            Self::NoDocumentCheck => {
-                "Aucun contrôle de pièce d'identité valide n'est enregistré. Indiquez la pièce \
-                 d'identité à haut niveau de confiance présentée par le patient."
-            }
-            Self::Refused(TransitionError::DocumentNotHighTrust { .. })
-            | Self::Refused(TransitionError::ExceptionNotApplicable { .. }) => {
-                "Ce justificatif ne permet pas de qualifier l'identité (pièce à haut niveau de \
-                 confiance requise : passeport, carte d'identité, titre de séjour…). Demandez une \
-                 autre pièce ; l'identité reste récupérée en attendant."
-            }
-            Self::Refused(_) => {
-                "La qualification a été refusée par les règles d'identitovigilance. Vérifiez \
-                 l'identité et ses attributs, puis réessayez."
-            }
-            Self::Index(_) => {
-                "La base des dossiers patients est inaccessible : rien n'a été modifié. Réessayez."
-            }
+            Ok(crate::insi::ResultCode::Found) => self.outcome.explanation(),
+            Ok(code) => code.explanation(),
+            Err(e) => e.explanation(),
         }
     }
 }
@@ -905,7 +643,7 @@ impl Sentinelle {
             }
             Err(e) => Ok(VitaleFindResult {
                 outcome: self.vitale_fallback(beneficiary)?,
-                insi: Err(e.explanation().to_owned()),
+                insi: Err(e),
             }),
         }
     }
@@ -1010,349 +748,5 @@ impl Sentinelle {
     /// The display data of a file (no INSi call).
     pub fn display(&self, id: &LocalPatientId) -> Result<IdentityDisplay, SentinelleError> {
         Ok(self.get(id)?.display())
-    }
-
-    // --- background verification ----------------------------------------
-
-    /// Every background verification report, as they finish.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<VerificationReport>> {
-        self.inner.reports.subscribe()
-    }
-
-    /// Opens a file (SENTINELLE.05/06): returns at once with the display
-    /// data and, when the identity is not qualified, a background INSi
-    /// verification (see the module docs for debounce and delivery).
-    pub fn open_file(&self, id: &LocalPatientId) -> Result<OpenedFile, SentinelleError> {
-        let record = self.get(id)?;
-        let display = record.display();
-        let check = self.background_check(&record);
-        Ok(OpenedFile {
-            record,
-            display,
-            check,
-        })
-    }
-
-    fn background_check(&self, record: &PatientRecord) -> BackgroundCheck {
-        if let Some(a) = forbidding_attribute(&record.identity) {
-            return BackgroundCheck::NotAllowed(a);
-        }
-        if record.identity.status() == IdentityStatus::Qualifiee {
-            return BackgroundCheck::NotNeeded;
-        }
-        let mut in_flight = lock(&self.inner.in_flight);
-        if let Some(rx) = in_flight.get(&record.id) {
-            return BackgroundCheck::Joined(VerificationTicket {
-                patient: record.id.clone(),
-                rx: rx.clone(),
-            });
-        }
-        let now = self.now();
-        if let Some(last) = &record.last_insi_call {
-            if now - last.at < self.inner.config.debounce {
-                return BackgroundCheck::Debounced {
-                    last_call_at: last.at,
-                };
-            }
-        }
-        let (tx, rx) = watch::channel(None);
-        in_flight.insert(record.id.clone(), rx.clone());
-        drop(in_flight);
-        let this = self.clone();
-        let id = record.id.clone();
-        let traits = record.identity.traits().clone();
-        self.inner.runtime.spawn(async move {
-            let report = this
-                .verify(id.clone(), traits, now, CallTrigger::Background)
-                .await;
-            let report = Arc::new(report);
-            lock(&this.inner.in_flight).remove(&id);
-            let _ = tx.send(Some(report.clone()));
-            let _ = this.inner.reports.send(report);
-        });
-        BackgroundCheck::Started(VerificationTicket {
-            patient: record.id.clone(),
-            rx,
-        })
-    }
-
-    /// A verification requested by the user (no debounce; uses the manual
-    /// INSi service). The outcome is also broadcast to subscribers.
-    pub async fn verify_now(
-        &self,
-        id: &LocalPatientId,
-    ) -> Result<Arc<VerificationReport>, SentinelleError> {
-        let record = self.get(id)?;
-        if let Some(a) = forbidding_attribute(&record.identity) {
-            return Err(SentinelleError::InsiForbidden(a));
-        }
-        let report = Arc::new(
-            self.verify(
-                id.clone(),
-                record.identity.traits().clone(),
-                self.now(),
-                CallTrigger::Manual,
-            )
-            .await,
-        );
-        let _ = self.inner.reports.send(report.clone());
-        Ok(report)
-    }
-
-    async fn verify(
-        &self,
-        id: LocalPatientId,
-        traits: Traits,
-        started_at: OffsetDateTime,
-        trigger: CallTrigger,
-    ) -> VerificationReport {
-        let insi = match trigger {
-            CallTrigger::Background => self.inner.background.clone(),
-            _ => self.inner.manual.clone(),
-        };
-        let result = insi.search(&traits, self.inner.config.strategy).await;
-        let this = self.clone();
-        let rid = id.clone();
-        // Record the call on the file (blocking index calls off the runtime).
-        let recorded = tokio::task::spawn_blocking(move || {
-            this.record_call(&rid, &traits, started_at, trigger, result)
-        })
-        .await
-        .unwrap_or_else(|e| {
-            (
-                VerificationOutcome::Abandoned {
-                    reason: e.to_string(),
-                },
-                None,
-            )
-        });
-        VerificationReport {
-            patient: id,
-            started_at,
-            finished_at: self.now(),
-            outcome: recorded.0,
-            display: recorded.1,
-        }
-    }
-
-    fn record_call(
-        &self,
-        id: &LocalPatientId,
-        traits_at_call: &Traits,
-        at: OffsetDateTime,
-        trigger: CallTrigger,
-        result: Result<crate::insi::SearchReport, InsiError>,
-    ) -> (VerificationOutcome, Option<IdentityDisplay>) {
-        let mut record = match self.inner.index.get(id) {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                return (
-                    VerificationOutcome::Abandoned {
-                        reason: format!("patient file {id} not found"),
-                    },
-                    None,
-                );
-            }
-            Err(e) => {
-                return (
-                    VerificationOutcome::Abandoned {
-                        reason: e.to_string(),
-                    },
-                    None,
-                );
-            }
-        };
-        let (outcome, call) = match result {
-            Ok(report) => {
-                let call = CallResult::of(&report.response.outcome);
-                let outcome = match report.response.outcome {
-                    InsiOutcome::Found(identity) => {
-                        let answer = PendingInsiAnswer::new(
-                            at,
-                            *identity,
-                            traits_at_call,
-                            AnswerSource::TraitsSearch,
-                        );
-                        let ins = answer
-                            .identity
-                            .ins()
-                            .map(|i| InsComparison::of(record.identity.recorded_ins(), &i));
-                        VerificationOutcome::Conclusive {
-                            answer: Box::new(answer),
-                            ins,
-                        }
-                    }
-                    InsiOutcome::NotFound => VerificationOutcome::NotFound,
-                    InsiOutcome::Several => VerificationOutcome::Several,
-                };
-                (outcome, call)
-            }
-            Err(e) => {
-                let call = CallResult::Failed {
-                    error: e.to_string(),
-                    transient: e.is_transient(),
-                };
-                (VerificationOutcome::Failed { error: e }, call)
-            }
-        };
-        record.last_insi_call = Some(InsiCallRecord {
-            at,
-            trigger,
-            result: call,
-        });
-        match &outcome {
-            VerificationOutcome::Conclusive { answer, .. } => {
-                record.pending_answer = Some((**answer).clone());
-            }
-            VerificationOutcome::NotFound | VerificationOutcome::Several => {
-                record.pending_answer = None;
-            }
-            // A failure keeps an earlier conclusive answer.
-            _ => {}
-        }
-        if let Err(e) = self.inner.index.update(&record) {
-            return (
-                VerificationOutcome::Abandoned {
-                    reason: e.to_string(),
-                },
-                None,
-            );
-        }
-        (outcome, Some(record.display()))
-    }
-
-    // --- qualification -------------------------------------------------------
-
-    /// Qualifies the identity in one click (SENTINELLE.07/08) from the
-    /// file's pending conclusive INSi answer and the identity document
-    /// criterion given by `method`. With `accept_returned_traits`, the user
-    /// confirms that the identity document matches the INSi traits where they
-    /// differ from the file's; they then replace them. Refused with a typed
-    /// error when a precondition fails; the file is then unchanged.
-    pub fn qualify(
-        &self,
-        id: &LocalPatientId,
-        method: QualificationMethod,
-        accept_returned_traits: bool,
-        user: &str,
-    ) -> Result<PatientRecord, QualificationError> {
-        self.apply_answer(id, Some(method), accept_returned_traits, user)
-    }
-
-    /// Accepts the pending INSi answer without a document check: the INS is
-    /// *récupéré* (or the identity becomes qualified when a document check is
-    /// already on the file).
-    pub fn accept_insi_answer(
-        &self,
-        id: &LocalPatientId,
-        accept_returned_traits: bool,
-        user: &str,
-    ) -> Result<PatientRecord, QualificationError> {
-        self.apply_answer(id, None, accept_returned_traits, user)
-    }
-
-    fn apply_answer(
-        &self,
-        id: &LocalPatientId,
-        method: Option<QualificationMethod>,
-        accept_returned_traits: bool,
-        user: &str,
-    ) -> Result<PatientRecord, QualificationError> {
-        let mut record = self
-            .inner
-            .index
-            .get(id)?
-            .ok_or_else(|| QualificationError::UnknownPatient(id.clone()))?;
-        if let Some(a) = forbidding_attribute(&record.identity) {
-            return Err(QualificationError::DoubtfulIdentity(a));
-        }
-        let answer = record
-            .pending_answer
-            .clone()
-            .ok_or(QualificationError::NoInsiAnswer)?;
-        if &answer.traits_at_call != record.identity.traits() {
-            return Err(QualificationError::AnswerOutdated);
-        }
-        let ins = answer.identity.ins().ok_or_else(|| {
-            QualificationError::InvalidInsInAnswer(format!(
-                "{} (OID {})",
-                answer.identity.active.matricule, answer.identity.active.oid
-            ))
-        })?;
-        let returned = index::returned_traits(&answer.identity)
-            .map_err(|e| QualificationError::InvalidReturnedTraits(e.to_string()))?;
-        let differing = !answer.diff.is_match();
-        if differing && !accept_returned_traits {
-            return Err(QualificationError::DifferingTraits(Box::new(answer.diff)));
-        }
-        let ctx =
-            EventContext::new(self.now(), user).with_policy(self.inner.config.document_policy);
-        let mut identity = record.identity.clone();
-        if differing {
-            if matches!(method, Some(QualificationMethod::ExistingDocumentCheck)) {
-                // Changing strict traits invalidates the earlier document check.
-                return Err(QualificationError::NoDocumentCheck);
-            }
-            let mut b = returned.to_builder();
-            if let Some(n) = identity.traits().used_family_name() {
-                b = b.used_family_name(n.to_string());
-            }
-            if let Some(n) = identity.traits().used_given_name() {
-                b = b.used_given_name(n.to_string());
-            }
-            if returned.birth_place().is_none() {
-                if let Some(p) = identity.traits().birth_place() {
-                    b = b.birth_place(p.to_string());
-                }
-            }
-            let traits = b
-                .build()
-                .map_err(|e| QualificationError::InvalidReturnedTraits(e.to_string()))?;
-            identity.apply(IdentityEvent::TraitsModified { traits }, &ctx)?;
-        }
-        identity.apply(
-            IdentityEvent::InsiSuccess {
-                ins,
-                traits: returned,
-            },
-            &ctx,
-        )?;
-        match method {
-            None => {}
-            Some(QualificationMethod::Document {
-                document,
-                exception,
-            }) => {
-                identity.apply(
-                    IdentityEvent::DocumentChecked {
-                        document,
-                        exception,
-                    },
-                    &ctx,
-                )?;
-            }
-            Some(QualificationMethod::LiberalPractitionerException {
-                document,
-                originally_checked_at,
-            }) => {
-                identity.apply(
-                    IdentityEvent::LiberalPractitionerException {
-                        document,
-                        originally_checked_at,
-                    },
-                    &ctx,
-                )?;
-            }
-            Some(QualificationMethod::ExistingDocumentCheck)
-                if identity.document_check().is_none() =>
-            {
-                return Err(QualificationError::NoDocumentCheck);
-            }
-            Some(QualificationMethod::ExistingDocumentCheck) => {}
-        }
-        record.identity = identity;
-        record.pending_answer = None;
-        self.inner.index.update(&record)?;
-        Ok(record)
     }
 }
