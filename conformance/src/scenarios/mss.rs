@@ -12,8 +12,8 @@
 //!
 //! | scenario | requirements | proves |
 //! |---|---|---|
-//! | `mss.connection.autoconfig-certificate` | SC.MSS/CONF.04, CONF.01, CONF.03, CONF.07, CONF.08 | the servers are found from the address (DNS SRV), over TLS; the host authenticates with a CPS certificate, reads by IMAP and submits by SMTP |
-//! | `mss.connection.several-operators` | SC.MSS/CONF.22, CONF.27, CONF.03, CONF.05 | personal, organisational and applicative mailboxes on two operators found differently (SRV with implicit TLS, AutoConfig with STARTTLS), authenticated by certificate and by Pro Santé Connect token; each one sends and receives |
+//! | `mss.connection.autoconfig-certificate` | SC.MSS/CONF.04, CONF.01, CONF.03, CONF.07, CONF.08 | the servers are found from the address (DNS SRV); every connection is TLS 1.2+ from its first byte (read from the wire); the host authenticates with a CPS certificate, reads by IMAP and submits by SMTP |
+//! | `mss.connection.several-operators` | SC.MSS/CONF.22, CONF.27, CONF.03, CONF.05 | personal, organisational and applicative mailboxes on two operators found differently (SRV with implicit TLS, AutoConfig with STARTTLS), authenticated by certificate and by Pro Santé Connect token; each one sends and receives; the STARTTLS connections follow the standard sequence (greeting, capabilities, STARTTLS, credentials only under TLS 1.2+), read from the wire |
 //! | `mss.connection.reopen` | SC.MSS/CONF.06 | sessions the operator ends (`BYE`) or cuts are reopened without the user |
 //! | `mss.send.xdm-documents` | SC.MSS/CONF.10, CONF.11, CONF.14, CONF.15, UX.01 | a document sent from the patient file travels as `IHE_XDM.zip` (the host's exact CDA, METADATA with the INS), with the X-MSS headers, the conventional subject and the PDF named by the rule |
 //! | `mss.send.identity-not-qualified` | SC.MSS/CONF.11, CONF.15 | for a non-qualified identity, `X-MSS-INS: N` and no INS anywhere in the package |
@@ -91,11 +91,58 @@ const CORRESPONDENT_RPPS: &str = "10009999995";
 /// The `X-MSS-NIL` of the messages the simulated correspondents send.
 const SIM_NIL: &str = "SEGUR-RS-CONFORMANCE";
 
-/// A TCP relay in front of an operator port that the scenario can cut, to
-/// play an unreachable operator.
+/// The first bytes of one connection through a [`Gate`], each way: enough
+/// to read the clear-text phase (greeting, capabilities, `STARTTLS`) and the
+/// first TLS records.
+#[derive(Debug, Clone, Default)]
+struct Transcript {
+    client: Vec<u8>,
+    server: Vec<u8>,
+}
+
+/// Bytes kept per direction and connection.
+const TRANSCRIPT_LIMIT: usize = 4096;
+
+type Transcripts = Arc<Mutex<Vec<Transcript>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Copies one direction, keeping the first bytes in the transcript.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    log: Transcripts,
+    index: usize,
+    client: bool,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(t) = lock(&log).get_mut(index) {
+            let side = if client { &mut t.client } else { &mut t.server };
+            let room = TRANSCRIPT_LIMIT.saturating_sub(side.len());
+            side.extend_from_slice(&buf[..n.min(room)]);
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
+}
+
+/// A TCP relay in front of an operator port: it keeps the first bytes of
+/// each connection (to check the clear-text phase and that TLS follows), and
+/// the scenario can cut it to play an unreachable operator.
 struct Gate {
     addr: SocketAddr,
     open: Arc<AtomicBool>,
+    transcripts: Transcripts,
     task: JoinHandle<()>,
 }
 
@@ -114,23 +161,67 @@ impl Gate {
             .local_addr()
             .map_err(|e| Failure::service(format!("relay: {e}")))?;
         let open = Arc::new(AtomicBool::new(true));
+        let transcripts: Transcripts = Arc::default();
         let gate = open.clone();
+        let log = transcripts.clone();
         let task = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !gate.load(Ordering::SeqCst) {
                     // Unreachable operator: the connection dies at once.
                     drop(inbound);
                     continue;
                 }
+                let log = log.clone();
                 tokio::spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
+                    let Ok(outbound) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let index = {
+                        let mut all = lock(&log);
+                        all.push(Transcript::default());
+                        all.len() - 1
+                    };
+                    let (client_read, client_write) = inbound.into_split();
+                    let (server_read, server_write) = outbound.into_split();
+                    tokio::join!(
+                        pump(client_read, server_write, log.clone(), index, true),
+                        pump(server_read, client_write, log, index, false),
+                    );
                 });
             }
         });
-        Ok(Gate { addr, open, task })
+        Ok(Gate {
+            addr,
+            open,
+            transcripts,
+            task,
+        })
     }
+
+    fn transcripts(&self) -> Vec<Transcript> {
+        lock(&self.transcripts).clone()
+    }
+}
+
+/// Where the first TLS record (handshake, `0x16 0x03`) starts.
+fn tls_start(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(2).position(|w| w == [0x16, 0x03])
+}
+
+/// The clear-text phase of a transcript and whether TLS followed with a
+/// record version of TLS 1.2 or later.
+fn clear_phase(t: &Transcript) -> (String, String, bool) {
+    let c = tls_start(&t.client);
+    let s = tls_start(&t.server);
+    let client = String::from_utf8_lossy(&t.client[..c.unwrap_or(t.client.len())]).into_owned();
+    let server = String::from_utf8_lossy(&t.server[..s.unwrap_or(t.server.len())]).into_owned();
+    // The server's first record carries the negotiated version (0x0303 for
+    // TLS 1.2, and for TLS 1.3 by its legacy field).
+    let modern = match (c, s) {
+        (Some(_), Some(i)) => t.server.get(i + 1..i + 3) == Some(&[0x03, 0x03][..]),
+        _ => false,
+    };
+    (client, server, modern)
 }
 
 /// The MSSanté environment of a scenario: two operators, DNS, AutoConfig,
@@ -144,6 +235,8 @@ pub struct MssSim {
     annuaire: AnnuaireFake,
     imap_gate: Gate,
     smtp_gate: Gate,
+    hopital_imap_gate: Gate,
+    hopital_smtp_gate: Gate,
     personal_cert: TestCert,
     recorded: Mutex<(usize, usize, usize)>,
 }
@@ -261,8 +354,10 @@ impl SimulatedService for MssSim {
         let autoconfig = AutoconfigFake::start()
             .await
             .map_err(sim_err("AutoConfig server"))?;
-        let imap = hopital.imap_endpoint(Security::StartTls);
-        let smtp = hopital.smtp_endpoint(Security::StartTls);
+        let hopital_imap_gate =
+            Gate::start(port(hopital.imap_endpoint(Security::StartTls))).await?;
+        let hopital_smtp_gate =
+            Gate::start(port(hopital.smtp_endpoint(Security::StartTls))).await?;
         autoconfig.set_document(
             HOPITAL_DOMAIN,
             &format!(
@@ -270,7 +365,8 @@ impl SimulatedService for MssSim {
 <incomingServer type="imap"><hostname>localhost</hostname><port>{}</port><socketType>STARTTLS</socketType><authentication>OAuth2</authentication></incomingServer>
 <outgoingServer type="smtp"><hostname>localhost</hostname><port>{}</port><socketType>STARTTLS</socketType><authentication>OAuth2</authentication></outgoingServer>
 </emailProvider></clientConfig>"#,
-                imap.port, smtp.port
+                hopital_imap_gate.addr.port(),
+                hopital_smtp_gate.addr.port()
             ),
         );
         let annuaire = AnnuaireFake::start(ANNUAIRE_API_KEY, directory()?, 2)
@@ -291,6 +387,8 @@ impl SimulatedService for MssSim {
             annuaire,
             imap_gate,
             smtp_gate,
+            hopital_imap_gate,
+            hopital_smtp_gate,
             personal_cert,
             recorded: Mutex::new((0, 0, 0)),
         })
@@ -412,6 +510,36 @@ impl MssSim {
             );
         }
         seen.2 = requests.len();
+    }
+
+    /// The first bytes of every connection to the first operator (implicit
+    /// TLS) and to the second one (STARTTLS), by protocol, recorded as
+    /// evidence.
+    fn connections(&self) -> Vec<(&'static str, bool, Transcript)> {
+        let mut out = Vec::new();
+        for (label, starttls, gate) in [
+            ("IMAP (implicit TLS)", false, &self.imap_gate),
+            ("SMTP submission (implicit TLS)", false, &self.smtp_gate),
+            ("IMAP (STARTTLS)", true, &self.hopital_imap_gate),
+            ("SMTP submission (STARTTLS)", true, &self.hopital_smtp_gate),
+        ] {
+            for (i, t) in gate.transcripts().into_iter().enumerate() {
+                let (client, server, _) = clear_phase(&t);
+                self.env.record_exchange(
+                    &format!("{label} connection {} (clear-text phase)", i + 1),
+                    Payload::text(format!(
+                        "{client}[then {} bytes of TLS]",
+                        t.client.len() - client.len()
+                    )),
+                    Some(Payload::text(format!(
+                        "{server}[then {} bytes of TLS]",
+                        t.server.len() - server.len()
+                    ))),
+                );
+                out.push((label, starttls, t));
+            }
+        }
+        out
     }
 
     /// The directory requests received.
@@ -919,7 +1047,68 @@ async fn autoconfig_certificate(ctx: RunContext) -> ScenarioResult {
             format!("the operator saw {stats:?}: expected IMAP and SMTP logins"),
         )
     })
+    .await?;
+    ctx.step(
+        "every connection was TLS from its first byte, TLS 1.2 or later",
+        async {
+            let connections = sim.connections();
+            ensure(
+                connections.len() >= 2,
+                format!("{} connection(s) seen", connections.len()),
+            )?;
+            for (label, _, t) in &connections {
+                ensure(
+                    tls_start(&t.client) == Some(0),
+                    format!(
+                        "{label}: the host sent {:?} in clear instead of a TLS handshake",
+                        String::from_utf8_lossy(&t.client[..t.client.len().min(40)])
+                    ),
+                )?;
+                ensure(clear_phase(t).2, format!("{label}: TLS older than 1.2"))?;
+            }
+            Ok(())
+        },
+    )
     .await
+}
+
+/// Checks the clear-text phase of STARTTLS connections: the server's
+/// greeting, the client's capability request and `STARTTLS`, nothing else —
+/// above all no credentials — before TLS 1.2+.
+fn standard_sequence(label: &str, t: &Transcript) -> ScenarioResult {
+    let (client, server, modern) = clear_phase(t);
+    let upper = client.to_ascii_uppercase();
+    let imap = label.starts_with("IMAP");
+    let (greeting, capability) = if imap {
+        ("* OK", "CAPABILITY")
+    } else {
+        ("220", "EHLO")
+    };
+    ensure(
+        server.starts_with(greeting),
+        format!("{label}: the server's greeting is {server:?}"),
+    )?;
+    let starttls = upper.find("STARTTLS").ok_or_else(|| {
+        Failure::check(format!(
+            "{label}: the host never asked STARTTLS (clear text sent: {client:?})"
+        ))
+    })?;
+    if !imap {
+        ensure(
+            upper.find(capability).is_some_and(|p| p < starttls),
+            format!("{label}: no {capability} before STARTTLS (clear text sent: {client:?})"),
+        )?;
+    }
+    for secret in ["AUTHENTICATE", "LOGIN ", "AUTH "] {
+        ensure(
+            !upper.contains(secret),
+            format!("{label}: credentials ({secret}) sent before TLS: {client:?}"),
+        )?;
+    }
+    ensure(
+        modern,
+        format!("{label}: no TLS 1.2+ session after STARTTLS"),
+    )
 }
 
 async fn several_operators(ctx: RunContext) -> ScenarioResult {
@@ -942,9 +1131,16 @@ async fn several_operators(ctx: RunContext) -> ScenarioResult {
     ctx.step(
         "the second operator's servers come from its AutoConfig document (STARTTLS)",
         async {
-            let expected = sim.hopital().settings(Security::StartTls);
-            ensure_eq("IMAP port", expected.imap.port, hopital.imap.port)?;
-            ensure_eq("SMTP port", expected.smtp.port, hopital.smtp.port)?;
+            ensure_eq(
+                "IMAP port",
+                sim.hopital_imap_gate.addr.port(),
+                hopital.imap.port,
+            )?;
+            ensure_eq(
+                "SMTP port",
+                sim.hopital_smtp_gate.addr.port(),
+                hopital.smtp.port,
+            )?;
             ensure_eq("IMAP security", Security::StartTls, hopital.imap.security)?;
             ensure_eq("SMTP security", Security::StartTls, hopital.smtp.security)
         },
@@ -1017,6 +1213,27 @@ async fn several_operators(ctx: RunContext) -> ScenarioResult {
         }
         Ok(())
     })
+    .await?;
+    ctx.step(
+        "the STARTTLS connections follow the standard sequence, credentials only under TLS",
+        async {
+            let starttls: Vec<_> = sim
+                .connections()
+                .into_iter()
+                .filter(|(_, starttls, _)| *starttls)
+                .collect();
+            for proto in ["IMAP", "SMTP"] {
+                ensure(
+                    starttls.iter().any(|(l, _, _)| l.starts_with(proto)),
+                    format!("no {proto} connection to the second operator"),
+                )?;
+            }
+            for (label, _, t) in &starttls {
+                standard_sequence(label, t)?;
+            }
+            Ok(())
+        },
+    )
     .await
 }
 
