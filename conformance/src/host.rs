@@ -11,7 +11,7 @@
 //! | accessor | trait | area |
 //! |---|---|---|
 //! | [`Host::patient_files`] | [`PatientFiles`] | patient files holding a `segur_ins::Identity`: create, list, open |
-//! | [`Host::documents`] | [`Documents`] | `segur_cda` documents of a file: produce, revise, import (antivirus, versions), sort, request ↔ report links |
+//! | [`Host::documents`] | [`Documents`] | `segur_cda` documents of a file: produce (N1; N3 volets with their N1 twin), revise, import (antivirus, versions), sort, request ↔ report links |
 //! | [`Host::dmp`] | [`Dmp`] | DMP actions (with `segur-dmp`) |
 //! | [`Host::mssante`] | [`Mssante`] | MSSanté mailboxes, sending, reception into patient files, notifications, directory, traces (`segur-mss`) |
 //! | [`Host::login`] | [`Login`] | local accounts, sessions and MFA (`segur-ssi`), Pro Santé Connect (`segur-psc`) |
@@ -354,6 +354,18 @@ pub trait PatientFiles: Send + Sync {
         let _ = identity;
         not_implemented("patient_files.create")
     }
+
+    /// Records the patient's contact details (address, phone, e-mail) in
+    /// the file, as the front desk would; documents whose volet requires
+    /// them (e-prescription) are pre-filled with them.
+    fn set_contact<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        contact: &'a PatientContact,
+    ) -> BoxFuture<'a, Result<(), HostError>> {
+        let _ = (file, contact);
+        not_implemented("patient_files.set_contact")
+    }
 }
 
 /// What the professional asks the host to write: a document of the Ségur
@@ -528,7 +540,26 @@ pub trait Documents: Send + Sync {
         let _ = document;
         not_implemented("documents.links")
     }
+
+    /// Produces a structured document of a CI-SIS content volet (VSM,
+    /// e-prescription) from the medical content the professional confirmed
+    /// (SC.CDA/DD.21, SC.DB/LGC.01, SC.DOC.03): the N3 document, header
+    /// pre-filled from the patient file and the practice, passing the
+    /// volet's rules, and its N1 twin made from the same content (same PDF,
+    /// `XFRM` to the N3, SC.CDA/DD.23). Both are held in the file as one
+    /// document with two renderings.
+    fn produce_structured<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a StructuredRequest,
+    ) -> BoxFuture<'a, Result<ProducedPair, HostError>> {
+        let _ = (file, request);
+        not_implemented("documents.produce_structured")
+    }
 }
+
+mod structured;
+pub use structured::{PatientContact, ProducedPair, StructuredContent, StructuredRequest};
 
 /// DMP actions of the host (consent record, feeding, send queue, deletion,
 /// synthetic view…).

@@ -33,7 +33,8 @@
 //!
 //! Besides the editor-evidence suite, the crate ships the suites `ins`
 //! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
-//! versions, N1/N3 pairs, lists, request ↔ report, display), `psc`
+//! structured VSM and e-prescription with their N1 twin, versions, N1/N3
+//! pairs, lists, request ↔ report, display), `psc`
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator), `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit

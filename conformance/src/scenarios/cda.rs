@@ -14,12 +14,17 @@
 //! | `cda.lists.sorted` | SC.CDA/INT.17 | produced and imported documents listed by type code and act date exactly as `segur_cda::versions::DocumentFilter` orders them |
 //! | `cda.links.imaging-request` | SC.DB/TRA.02 | from an imaging request to the report that fulfils it and back |
 //! | `cda.display.n3-readable` | SC.CDA/VISU.01 | an N3 document is shown human-readable: header facts and every section's narrative, escaped, no raw XML |
+//! | `cda.structured.vsm` | SC.DB/LGC.01, SC.CDA/DD.21 | a medical summary produced as a VSM 2023.01 N3 passing the native header validator and the volet's rules, with the patient's INS, holding the confirmed summary |
+//! | `cda.structured.eprescription` | SC.DOC.03, SC.CDA/DD.21 | a prescription produced as an eP-MED-DM 2024.01 N3 passing the header and volet rules, with the file's address and phone, holding the confirmed medications, devices, validity and options |
+//! | `cda.structured.n1-n3-pair` | SC.CDA/DD.23, SC.CDA/DD.15 | the N1 twin of a produced N3 carries XFRM to it, the same patient, type and act, and the very PDF of the N3's copy section (with the INS datamatrix); the file shows both as one document with two renderings |
 //!
-//! N3 production (DD.21, DD.23, VSM, e-prescription), DMP and MSSanté
-//! exchanges of documents (DD.04, DD.12–14, INT.04) are added with the N3
-//! volets, `segur-dmp` and `segur-mss`. SC.CDA/INT.15 (the *official*
-//! stylesheet) is not claimed: the official CDA-FO stylesheet is not among
-//! the artefacts a run can apply.
+//! DMP and MSSanté exchanges of documents (DD.04, DD.12–14, INT.04) are
+//! proven by the `dmp` and `mss` suites; the vaccination note
+//! (SC.VACC/NOTE.05) by the child-health suite. SC.CDA/INT.15 (the
+//! *official* stylesheet) is not claimed: the official CDA-FO stylesheet is
+//! not among the artefacts a run can apply.
+
+mod structured;
 
 use segur_cda::body::{Narrative, Section};
 use segur_cda::builder::{HeaderBuilder, PatientBuilder, Practitioner, Structure};
@@ -127,6 +132,7 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
         )
         .requirement("SC.CDA/VISU.01"),
     )?;
+    structured::register(&mut suite)?;
     Ok(())
 }
 

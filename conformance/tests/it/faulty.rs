@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 use segur_cda::datatypes::Ii;
 use segur_cda::pdf::{PdfContent, render_pdf};
 use segur_cda::versions::{DocumentFilter, SortOrder};
+use segur_cda::volets::{eprescription, vsm};
 use segur_cda::{Body, Document, Level, NonXmlBody};
 use segur_conformance::host::{
     AccountAction, BoxFuture, ChallengeRef, Decision, DocumentLinks, DocumentRef, DocumentRequest,
     DocumentView, Documents, HostEnvironment, IdentityDisplay, ImportOutcome, Login, LoginOutcome,
-    Observations, PatientFileRef, PatientFiles, PscLoginMode, PscSetup, ReceivedFile, Security,
-    SessionRef,
+    Observations, PatientContact, PatientFileRef, PatientFiles, ProducedPair, PscLoginMode,
+    PscSetup, ReceivedFile, Security, SessionRef, StructuredContent, StructuredRequest,
 };
 use segur_conformance::report::{ScenarioReport, Status};
 use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
@@ -44,6 +45,13 @@ enum Fault {
     NoDatamatrix,
     /// Never tries a silent PSC login: always asks the professional.
     NoSilentLogin,
+    /// Writes structured documents without the templateId of their volet.
+    StructuredWithoutVolet,
+    /// Prints the N1 twin of a structured document from other content than
+    /// its N3 (a PDF of its own).
+    TwinFromOtherContent,
+    /// Drops the last medication of a prescription.
+    PrescriptionDropsMedication,
     /// None: the plain reference host behind the wrapper.
     None,
 }
@@ -116,6 +124,13 @@ impl PatientFiles for Faulty {
             Ok(file)
         })
     }
+    fn set_contact<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        contact: &'a PatientContact,
+    ) -> BoxFuture<'a, Result<(), HostError>> {
+        self.inner.set_contact(file, contact)
+    }
 }
 
 impl Documents for Faulty {
@@ -141,6 +156,26 @@ impl Documents for Faulty {
                 )
                 .map_err(|e| HostError::failed(e.to_string()))?;
                 doc.body = Body::NonXml(NonXmlBody::pdf(pdf));
+                return Ok(doc.to_xml());
+            }
+            if self.fault == Fault::StructuredWithoutVolet {
+                let mut doc = Document::parse(xml).map_err(|e| HostError::failed(e.to_string()))?;
+                doc.header.template_ids.retain(|t| {
+                    !t.has_root(&vsm::TEMPLATE) && !t.has_root(&eprescription::TEMPLATE)
+                });
+                return Ok(doc.to_xml());
+            }
+            if self.fault == Fault::TwinFromOtherContent {
+                let mut doc = Document::parse(xml).map_err(|e| HostError::failed(e.to_string()))?;
+                if doc.level() == Level::N1 && doc.header.transformed_from().is_some() {
+                    let pdf = render_pdf(
+                        &doc.header,
+                        &PdfContent::from_lines(&["Synthèse rédigée à part."]),
+                        None,
+                    )
+                    .map_err(|e| HostError::failed(e.to_string()))?;
+                    doc.body = Body::NonXml(NonXmlBody::pdf(pdf));
+                }
                 return Ok(doc.to_xml());
             }
             if self.fault != Fault::InsOfUnqualifiedIdentity {
@@ -221,6 +256,21 @@ impl Documents for Faulty {
         document: &'a DocumentRef,
     ) -> BoxFuture<'a, Result<DocumentLinks, HostError>> {
         self.inner.links(document)
+    }
+    fn produce_structured<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a StructuredRequest,
+    ) -> BoxFuture<'a, Result<ProducedPair, HostError>> {
+        Box::pin(async move {
+            let mut request = request.clone();
+            if self.fault == Fault::PrescriptionDropsMedication
+                && let StructuredContent::Prescription { prescription, .. } = &mut request.content
+            {
+                prescription.medications.pop();
+            }
+            self.inner.produce_structured(file, &request).await
+        })
     }
 }
 
@@ -546,5 +596,35 @@ fn no_silent_psc_login_fails() {
         "psc.sso.*",
         "psc.sso.silent",
         "prompt: expected Some(\"none\"), got None",
+    );
+}
+
+#[test]
+fn a_structured_document_without_its_volet_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::StructuredWithoutVolet)),
+        "cda.structured.*",
+        "cda.structured.vsm",
+        "the document is not a VSM: no templateId 1.2.250.1.213.1.1.1.13",
+    );
+}
+
+#[test]
+fn an_n1_twin_from_other_content_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::TwinFromOtherContent)),
+        "cda.structured.n1-n3-pair",
+        "cda.structured.n1-n3-pair",
+        "differs from the PDF copy of the N3 form",
+    );
+}
+
+#[test]
+fn a_prescription_missing_a_medication_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::PrescriptionDropsMedication)),
+        "cda.structured.eprescription",
+        "cda.structured.eprescription",
+        "prescribed medications: the professional confirmed",
     );
 }

@@ -1,11 +1,13 @@
 //! The built-in scenarios against the reference host of `segur-examples`:
 //! every one it can run passes. The documents it produced are written to
-//! `$SEGUR_TEST_OUT/cda/N1/` for the official XSD and schematrons
+//! `$SEGUR_TEST_OUT/cda/<volet-key>/` (N1, VSM, eP-MED-DM) for the official
+//! XSD and schematrons
 //! (`scripts/check.d/20-cda-schematron.sh`).
 
 use std::sync::Arc;
 
 use segur_cda::test_output;
+use segur_cda::volets::{eprescription, vsm};
 use segur_conformance::report::{CoverageStatus, Status};
 use segur_conformance::{ArtefactKind, CheckKind, Registry, Runner, Silent, catalogue};
 use segur_examples::ReferenceLgc;
@@ -44,7 +46,7 @@ fn the_reference_host_passes_every_scenario() {
         let c = report.coverage.requirement(r.id).expect("catalogue entry");
         assert_eq!(c.status, CoverageStatus::Covered, "{}", r.id);
     }
-    assert!(report.coverage.covered >= 36, "{}", report.coverage.covered);
+    assert!(report.coverage.covered >= 40, "{}", report.coverage.covered);
 
     // The produced CDA documents, for the official validators.
     let mut written = 0;
@@ -59,8 +61,18 @@ fn the_reference_host_passes_every_scenario() {
                     s.id.replace('.', "-"),
                     a.name.trim_end_matches(".xml")
                 );
-                test_output::write(test_output::N1, &name, &a.bytes().expect("bytes"))
-                    .expect("write test output");
+                let bytes = a.bytes().expect("bytes");
+                let doc = segur_cda::Document::parse(bytes.clone()).expect("recorded CDA");
+                // Structured documents go to their volet's schematron.
+                let key = if doc.header.has_template(&vsm::TEMPLATE) {
+                    vsm::VOLET_KEY
+                } else if doc.header.has_template(&eprescription::TEMPLATE) {
+                    eprescription::VOLET_KEY
+                } else {
+                    assert_eq!(doc.level(), segur_cda::Level::N1, "{name}");
+                    test_output::N1
+                };
+                test_output::write(key, &name, &bytes).expect("write test output");
                 written += 1;
             }
         }

@@ -6,6 +6,13 @@
 //!   the PDF is rendered by `segur_cda::pdf::render_pdf` (with the INS
 //!   datamatrix when qualified), and the builder refuses anything the native
 //!   validator flags.
+//! - **Structured documents** (SC.CDA/DD.21/23, SC.DB/LGC.01, SC.DOC.03):
+//!   the VSM and the e-prescription are written by the `segur_cda::volets`
+//!   builders from the confirmed medical content, on the same pre-filled
+//!   header (with the file's contact details, which the e-prescription
+//!   requires); the PDF shared by the N3 copy section and the N1 twin is
+//!   the document's text printed by `render_pdf`, with the INS datamatrix
+//!   when qualified. Both forms are held as one document (a pair).
 //! - **Versions** (DD.02, DD.17): producing again the document of the same
 //!   type for the same act, or revising it, gives its next version
 //!   (`segur_cda::versions::new_version`: same setId, RPLC).
@@ -17,16 +24,21 @@
 //!   `versions::fulfills`.
 //! - **Display** (VISU.01/02, DD.15/16): `segur_cda::render::render_html`.
 
-use segur_cda::body::Body;
+use segur_cda::body::{Body, Section};
 use segur_cda::builder::{HeaderBuilder, PatientBuilder};
-use segur_cda::header::Header;
+use segur_cda::clock::{IdGenerator, OidSequence};
+use segur_cda::header::{Header, PatientRole};
+use segur_cda::n3::{pdf::section_lines, sections::PDF_COPY};
 use segur_cda::pdf::{PdfContent, render_pdf};
 use segur_cda::render::{RenderOptions, render_html};
 use segur_cda::versions::{self, DocumentFilter, DocumentPair, SortOrder, VersionRelation};
+use segur_cda::volets::eprescription::{self, EPrescriptionBuilder};
+use segur_cda::volets::vsm::{self, VsmBuilder};
 use segur_cda::{Document, Level, NonXmlBody};
 use segur_conformance::host::{
     BoxFuture, DocumentLinks, DocumentRef, DocumentRequest, DocumentView, Documents, HostError,
-    ImportOutcome, PatientFileRef, ReceivedFile,
+    ImportOutcome, PatientFileRef, ProducedPair, ReceivedFile, StructuredContent,
+    StructuredRequest,
 };
 use segur_ins::Identity;
 use segur_ssi::antivirus::require_clean;
@@ -96,6 +108,21 @@ fn pdf_content(request: &DocumentRequest) -> PdfContent {
 }
 
 impl Core {
+    /// The patient as documents of `file` name them: the identity (the INS
+    /// only when qualified), the local id, the contact details.
+    fn patient_role(&self, file: &PatientFileRef) -> Result<PatientRole, HostError> {
+        let pf = self.patients.get(file)?;
+        let mut b = PatientBuilder::from_identity(&pf.identity)
+            .local_id(&practice::PATIENT_ID_ROOT, file.as_str());
+        for a in &pf.contact.addrs {
+            b = b.addr(a.clone());
+        }
+        for t in &pf.contact.telecoms {
+            b = b.telecom(t.clone());
+        }
+        b.build().map_err(|e| failed("patient of the document")(&e))
+    }
+
     /// The first version of a produced document.
     fn first_version(
         &self,
@@ -103,10 +130,7 @@ impl Core {
         identity: &Identity,
         request: &DocumentRequest,
     ) -> Result<Document, HostError> {
-        let patient = PatientBuilder::from_identity(identity)
-            .local_id(&practice::PATIENT_ID_ROOT, file.as_str())
-            .build()
-            .map_err(|e| failed("patient of the document")(&e))?;
+        let patient = self.patient_role(file)?;
         let builder = HeaderBuilder::for_practice(
             request.document_type.clone(),
             &request.title,
@@ -227,6 +251,90 @@ impl Core {
         let reference = self.store(&previous.file, doc, xml, Origin::Produced)?;
         self.mark_replaced(&previous.reference, &reference);
         Ok(reference)
+    }
+
+    /// A structured document and its N1 twin, from the confirmed content.
+    fn produce_structured(
+        &self,
+        file: &PatientFileRef,
+        request: &StructuredRequest,
+    ) -> Result<ProducedPair, HostError> {
+        let identity = self.patients.get(file)?.identity;
+        let code = match &request.content {
+            StructuredContent::MedicalSummary(_) => vsm::document_code(),
+            StructuredContent::Prescription { .. } => eprescription::document_code(),
+            _ => return Err(HostError::not_implemented("documents.produce_structured")),
+        };
+        let header = HeaderBuilder::for_practice(
+            code,
+            &request.title,
+            &practice::practitioner(),
+            self.patient_role(file)?,
+            request.act_time,
+            &self.clock,
+            &self.ids,
+        );
+        let build = |pdf: Option<Vec<u8>>, ids: &dyn IdGenerator| match &request.content {
+            StructuredContent::MedicalSummary(summary) => {
+                let mut b = VsmBuilder::new(header.clone(), summary.clone());
+                if let Some(pdf) = pdf {
+                    b = b.pdf(pdf);
+                }
+                b.build_pair(ids)
+            }
+            StructuredContent::Prescription {
+                prescription,
+                context,
+            } => {
+                let mut b = EPrescriptionBuilder::new(
+                    header.clone(),
+                    prescription.clone(),
+                    context.clone(),
+                );
+                if let Some(pdf) = pdf {
+                    b = b.pdf(pdf);
+                }
+                b.build_pair(ids)
+            }
+            _ => Err(segur_cda::N3Error::Invalid {
+                field: "structured content",
+                reason: "not supported by this software".into(),
+            }),
+        };
+        // A draft with throw-away ids gives the document's text; the PDF of
+        // both forms prints it with the INS datamatrix when qualified.
+        let scratch = OidSequence::new(practice::PATIENT_ID_ROOT, "draft-");
+        let draft = build(None, &scratch).map_err(|e| failed("structured document")(&e))?;
+        let sections: Vec<Section> = match &draft.n3().body {
+            Body::Structured(b) => b
+                .sections
+                .iter()
+                .filter(|s| !PDF_COPY.matches(s))
+                .cloned()
+                .collect(),
+            Body::NonXml(_) => Vec::new(),
+        };
+        let lines = section_lines(&sections, &draft.n3().namespaces);
+        let pdf = render_pdf(
+            header.header(),
+            &PdfContent { paragraphs: lines },
+            Some(&identity),
+        )
+        .map_err(|e| failed("PDF of the document")(&e))?;
+        let pair = build(Some(pdf), &self.ids).map_err(|e| failed("structured document")(&e))?;
+        let n3 = pair.n3().clone();
+        let n1 = pair.n1().clone();
+        let (n3_xml, n1_xml) = (n3.to_xml(), n1.to_xml());
+        let n3_ref = self.store(file, n3, n3_xml, Origin::Produced)?;
+        let n1_ref = self.store(file, n1, n1_xml, Origin::Produced)?;
+        for d in lock(&self.documents.docs).iter_mut() {
+            if d.reference == n3_ref {
+                d.pair = Some(n1_ref.clone());
+            } else if d.reference == n1_ref {
+                d.pair = Some(n3_ref.clone());
+            }
+        }
+        Ok(ProducedPair::new(n3_ref, n1_ref))
     }
 
     async fn import(
@@ -451,6 +559,14 @@ impl Documents for ReferenceLgc {
                 .map(|d| d.reference.clone())
                 .collect())
         })
+    }
+
+    fn produce_structured<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a StructuredRequest,
+    ) -> BoxFuture<'a, Result<ProducedPair, HostError>> {
+        Box::pin(async move { self.core()?.produce_structured(file, request) })
     }
 
     fn links<'a>(

@@ -1,9 +1,11 @@
 //! Patient files: each holds a `segur_ins::Identity` (traits, RNIV status,
 //! INS, evidence). The banner of an open file shows the status and, for a
-//! qualified identity only, the INS (SENTINELLE.17).
+//! qualified identity only, the INS (SENTINELLE.17). The file also holds
+//! the patient's contact details, written in the documents whose volet
+//! requires them.
 
 use segur_conformance::host::{
-    BoxFuture, HostError, IdentityDisplay, PatientFileRef, PatientFiles,
+    BoxFuture, HostError, IdentityDisplay, PatientContact, PatientFileRef, PatientFiles,
 };
 use segur_ins::Identity;
 use segur_ssi::audit::Outcome;
@@ -15,6 +17,7 @@ use super::{Core, ReferenceLgc, lock};
 pub(super) struct PatientFile {
     pub reference: PatientFileRef,
     pub identity: Identity,
+    pub contact: PatientContact,
 }
 
 /// Every patient file of the practice.
@@ -79,6 +82,7 @@ impl PatientFiles for ReferenceLgc {
             lock(&core.patients.files).push(PatientFile {
                 reference: reference.clone(),
                 identity: identity.clone(),
+                contact: PatientContact::default(),
             });
             core.trace(
                 core.event("patient.file.created", "user", Outcome::Success)?
@@ -86,6 +90,28 @@ impl PatientFiles for ReferenceLgc {
                     .with_detail("identity_status", identity.status().code()),
             )?;
             Ok(reference)
+        })
+    }
+
+    fn set_contact<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        contact: &'a PatientContact,
+    ) -> BoxFuture<'a, Result<(), HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            {
+                let mut files = lock(&core.patients.files);
+                let f = files
+                    .iter_mut()
+                    .find(|f| f.reference == *file)
+                    .ok_or_else(|| HostError::failed(format!("no patient file {file}")))?;
+                f.contact = contact.clone();
+            }
+            core.trace(
+                core.event("patient.file.updated", "user", Outcome::Success)?
+                    .with_patient(file.as_str()),
+            )
         })
     }
 }
