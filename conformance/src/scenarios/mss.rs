@@ -876,6 +876,7 @@ fn xdm_message(
                 cda: d.to_xml(),
                 entry: Default::default(),
                 pdf: None,
+                action: None,
             })
             .collect(),
         &PackOptions {

@@ -83,6 +83,7 @@ impl FaultyMss {
                 cda: Documents::content(&self.inner, d).await?,
                 entry: Default::default(),
                 pdf: None,
+                action: None,
             });
         }
         let packed = pack(

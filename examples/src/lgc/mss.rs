@@ -38,6 +38,10 @@ use segur_conformance::host::{
     ReceivedFile,
 };
 use segur_ids::{Oid, oid};
+use segur_ins::sentinelle::{
+    IndexError, LocalPatientId, PatientIndex, PatientRecord, traits_match,
+};
+use segur_ins::{Identity as PatientIdentity, Ins, Traits};
 use segur_mss::annuaire::fhir::{AnnuaireClient, DirectoryEntry, Search};
 use segur_mss::autoconfig::dns::DnsResolver;
 use segur_mss::autoconfig::{Autoconfigurator, HttpFetcher};
@@ -46,9 +50,7 @@ use segur_mss::documents::sent_document;
 use segur_mss::mailbox::{INBOX, Mailbox, check_auth_config};
 use segur_mss::message::parse::{Report, parse_message};
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient, pdf_file_name};
-use segur_mss::reception::{
-    InMemoryDocuments, InMemoryPatients, KnownPatient, PatientMatch, Provenance, Receiver,
-};
+use segur_mss::reception::{InMemoryDocuments, PatientMatch, Provenance, Receiver};
 use segur_mss::trace::{Tracer, kinds};
 use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
 use segur_mss::{MailAddress, MailboxKind, PatientMailbox};
@@ -257,6 +259,7 @@ impl Core {
                     cda: Documents::content(lgc, d).await?,
                     entry: Default::default(),
                     pdf: None,
+                    action: None,
                 });
             }
             let packed = pack(
@@ -320,15 +323,17 @@ impl Core {
     }
 
     /// A snapshot of the patient files for matching.
-    async fn patient_snapshot(&self, lgc: &ReferenceLgc) -> Result<InMemoryPatients, HostError> {
-        let mut known = Vec::new();
+    async fn patient_snapshot(&self, lgc: &ReferenceLgc) -> Result<FilesIndex, HostError> {
+        let mut records = Vec::new();
         for file in PatientFiles::list(lgc).await? {
-            known.push(KnownPatient {
+            records.push(PatientRecord {
+                id: LocalPatientId::new(file.as_str()),
                 identity: self.patients.get(&file)?.identity,
-                local_id: file.to_string(),
+                last_insi_call: None,
+                pending_answer: None,
             });
         }
-        Ok(InMemoryPatients(known))
+        Ok(FilesIndex(records))
     }
 
     async fn mss_sync(&self, lgc: &ReferenceLgc) -> Result<(), HostError> {
@@ -430,7 +435,7 @@ impl Core {
         for d in &reception.documents {
             let integration = match &reception.patient {
                 Some(PatientMatch::Automatic { local_id }) => {
-                    let file = PatientFileRef::new(local_id.clone());
+                    let file = PatientFileRef::new(local_id.as_str());
                     let outcome = Documents::import(
                         lgc,
                         &file,
@@ -442,7 +447,7 @@ impl Core {
                         ImportOutcome::Integrated(_) | ImportOutcome::NewerVersion { .. }
                     ) {
                         tracer.record(kinds::DOCUMENT_INTEGRATED, Outcome::Success, |ev| {
-                            ev.with_patient(local_id.clone())
+                            ev.with_patient(local_id.as_str())
                                 .with_document(d.unique_id.clone())
                                 .with_request_id(reception.message_id.clone().unwrap_or_default())
                         });
@@ -452,7 +457,7 @@ impl Core {
                 Some(PatientMatch::Candidates(c)) => MssIntegration::AwaitingPatient {
                     candidates: c
                         .iter()
-                        .map(|c| PatientFileRef::new(c.local_id.clone()))
+                        .map(|c| PatientFileRef::new(c.local_id.as_str()))
                         .collect(),
                 },
                 _ => MssIntegration::AwaitingPatient {
@@ -492,6 +497,46 @@ impl Core {
         shown.documents = documents;
         lock(&self.mss.inbox).push(shown);
         Ok(())
+    }
+}
+
+/// The practice's patient files as segur-ins's patient index, for the
+/// receiver: a snapshot taken when the mailboxes are checked. Reception
+/// only looks patients up; it never creates or changes a file.
+struct FilesIndex(Vec<PatientRecord>);
+
+impl PatientIndex for FilesIndex {
+    fn get(&self, id: &LocalPatientId) -> Result<Option<PatientRecord>, IndexError> {
+        Ok(self.0.iter().find(|r| &r.id == id).cloned())
+    }
+
+    fn find_by_ins(&self, ins: &Ins) -> Result<Vec<PatientRecord>, IndexError> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|r| r.identity.recorded_ins() == Some(ins))
+            .cloned()
+            .collect())
+    }
+
+    fn find_by_traits(&self, traits: &Traits) -> Result<Vec<PatientRecord>, IndexError> {
+        Ok(self
+            .0
+            .iter()
+            .filter(|r| traits_match(r.identity.traits(), traits))
+            .cloned()
+            .collect())
+    }
+
+    fn create(&self, identity: PatientIdentity) -> Result<PatientRecord, IndexError> {
+        let _ = identity;
+        Err(IndexError::Backend(
+            "reception does not create patient files".into(),
+        ))
+    }
+
+    fn update(&self, record: &PatientRecord) -> Result<(), IndexError> {
+        Err(IndexError::NotFound(record.id.clone()))
     }
 }
 
