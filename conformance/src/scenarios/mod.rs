@@ -8,6 +8,7 @@
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
 //! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
+//! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
@@ -15,6 +16,7 @@
 //! the requirements they prove.
 
 pub mod cda;
+pub mod dmp;
 pub mod evidence;
 pub mod ins;
 pub mod mss;
@@ -31,6 +33,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     psc::register(registry)?;
     ssi::register(registry)?;
     mss::register(registry)?;
+    dmp::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ mod catalogue;
 mod checks;
 mod engine;
 mod faulty;
+mod faulty_dmp;
 mod faulty_mss;
 mod reference;
 mod reports;
