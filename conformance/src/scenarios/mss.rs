@@ -20,7 +20,8 @@
 //! | `mss.send.patient-mailbox` | SC.MSS/UX.32, CONF.21 | the patient's Mon espace santé address is pre-filled only from a qualified INS; the message closes the exchange (`X-MSS-MES: FIN`) |
 //! | `mss.send.notifications` | SC.MSS/CONF.16 | receipts are requested (DSN and `Disposition-Notification-To`); the delivery and read notifications move the message to delivered then read |
 //! | `mss.send.operator-rejection` | SC.MSS/CONF.28 | a bounce (closed patient mailbox) turns the message to failed with a reason the user understands |
-//! //! | `mss.receive.integration` | SC.MSS/UX.31, UX.25, UX.28, UX.05, CONF.07 | a received document lands in the patient's file with its exact bytes; the user sees the subject without prefix, no XDM technical file, the sender and the patient information; a patient's message shows as such |
+//! | `mss.send.queued-restart` | SC.MSS/CONF.08, CONF.28 | a message sent while the operator is unreachable is queued (reason shown), survives a restart of the host, and is submitted exactly once when the operator is back |
+//! | `mss.receive.integration` | SC.MSS/UX.31, UX.25, UX.28, UX.05, CONF.07 | a received document lands in the patient's file with its exact bytes; the user sees the subject without prefix, no XDM technical file, the sender and the patient information; a patient's message shows as such |
 //! | `mss.receive.patient-matching` | SC.MSS/UX.02 | a document goes to the file of its patient (INS), never to another; when the local identity is not qualified it waits for the user, with the file matching the traits proposed |
 //! | `mss.receive.new-version` | SC.MSS/UX.39, UX.05 | a new version (RPLC) replaces the held one; a copy already held is not integrated twice |
 //! | `mss.receive.antivirus` | SC.MSS/UX.25, SC.SSI/GEN.08 | an infected attachment is withheld and never shown; the clean documents are still integrated |
@@ -637,6 +638,14 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
                 operator_rejection,
             )
             .requirement("SC.MSS/CONF.28"),
+        )?;
+        g.add(
+            Scenario::new(
+                "queued-restart",
+                "A message sent while the operator is unreachable survives a restart and is sent once",
+                queued_restart,
+            )
+            .requirements(["SC.MSS/CONF.08", "SC.MSS/CONF.28"]),
         )?;
     }
     {
@@ -1705,8 +1714,6 @@ async fn operator_rejection(ctx: RunContext) -> ScenarioResult {
     .await
 }
 
-// Registered with the persistent send queue of segur-mss (next change).
-#[allow(dead_code)]
 async fn queued_restart(ctx: RunContext) -> ScenarioResult {
     let (sim, mss, _) = setup(&ctx).await?;
     let lifecycle = ctx.lifecycle()?;

@@ -36,6 +36,8 @@ enum Fault {
     IgnoresNotifications,
     /// Shows the technical subject prefix and the XDM package.
     ShowsTechnicalParts,
+    /// Keeps unsent messages in memory only: a restart loses them.
+    DropsQueuedSends,
     /// None: the plain reference host behind the wrapper.
     None,
 }
@@ -48,6 +50,8 @@ struct FaultyMss {
     environment: Mutex<Option<MssEnvironment>>,
     own: Mutex<Vec<(Arc<Mailbox>, u32)>>,
     inbox: Mutex<Vec<MssReceivedMessage>>,
+    /// The in-memory send queue of [`Fault::DropsQueuedSends`].
+    queue: Mutex<Vec<segur_mss::message::OutgoingMessage>>,
 }
 
 impl FaultyMss {
@@ -58,6 +62,7 @@ impl FaultyMss {
             environment: Mutex::new(None),
             own: Mutex::new(Vec::new()),
             inbox: Mutex::new(Vec::new()),
+            queue: Mutex::new(Vec::new()),
         }
     }
 
@@ -71,11 +76,10 @@ impl FaultyMss {
             .ok_or_else(|| HostError::failed(format!("no mailbox {address}")))
     }
 
-    /// Sends like the reference host, then strips every `X-MSS-*` header.
-    async fn send_without_headers(
-        &self,
-        request: MssSendRequest,
-    ) -> Result<MssSendOutcome, HostError> {
+    /// Sends like the reference host; with [`Fault::OmitsMssHeaders`] every
+    /// `X-MSS-*` header is stripped, with [`Fault::DropsQueuedSends`] a
+    /// message the operator cannot take now waits in memory.
+    async fn send_own(&self, request: MssSendRequest) -> Result<MssSendOutcome, HostError> {
         let mailbox = self.own_mailbox(&request.from)?;
         let mut docs = Vec::new();
         for d in &request.documents {
@@ -128,20 +132,41 @@ impl FaultyMss {
             )
             .build(time::OffsetDateTime::now_utc())
             .map_err(|e| HostError::failed(e.to_string()))?;
-        let text = String::from_utf8_lossy(&msg.bytes).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").expect("header block");
-        let head: Vec<&str> = head
-            .split("\r\n")
-            .filter(|l| !l.to_ascii_uppercase().starts_with("X-MSS-"))
-            .collect();
-        msg.bytes = format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes();
-        mailbox
-            .send(&msg)
-            .await
-            .map_err(|e| HostError::failed(e.to_string()))?;
-        Ok(MssSendOutcome::Sent {
-            message_id: msg.message_id,
-        })
+        if self.fault == Fault::OmitsMssHeaders {
+            let text = String::from_utf8_lossy(&msg.bytes).into_owned();
+            let (head, body) = text.split_once("\r\n\r\n").expect("header block");
+            let head: Vec<&str> = head
+                .split("\r\n")
+                .filter(|l| !l.to_ascii_uppercase().starts_with("X-MSS-"))
+                .collect();
+            msg.bytes = format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes();
+        }
+        match mailbox.send(&msg).await {
+            Ok(_) => Ok(MssSendOutcome::Sent {
+                message_id: msg.message_id,
+            }),
+            Err(e) if self.fault == Fault::DropsQueuedSends => {
+                let id = msg.message_id.clone();
+                self.queue.lock().expect("test mutex").push(msg);
+                Ok(MssSendOutcome::Queued {
+                    message_id: id,
+                    reason: e.to_string(),
+                })
+            }
+            Err(e) => Err(HostError::failed(e.to_string())),
+        }
+    }
+
+    /// Sends what waits in memory ([`Fault::DropsQueuedSends`]).
+    async fn flush_memory_queue(&self) -> Result<(), HostError> {
+        let queued: Vec<_> = self.queue.lock().expect("test mutex").drain(..).collect();
+        for msg in queued {
+            let mailbox = self.own_mailbox(&msg.from)?;
+            if mailbox.send(&msg).await.is_err() {
+                self.queue.lock().expect("test mutex").push(msg);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the own mailboxes and imports every document in the first file.
@@ -196,7 +221,10 @@ impl FaultyMss {
     }
 
     fn uses_own_mailboxes(&self) -> bool {
-        matches!(self.fault, Fault::OmitsMssHeaders | Fault::WrongPatientFile)
+        matches!(
+            self.fault,
+            Fault::OmitsMssHeaders | Fault::WrongPatientFile | Fault::DropsQueuedSends
+        )
     }
 }
 
@@ -229,10 +257,26 @@ impl Host for FaultyMss {
         self.inner.observations()
     }
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        if self.fault == Fault::DropsQueuedSends {
+            return Some(self);
+        }
         self.inner.lifecycle()
     }
     fn mssante(&self) -> Option<&dyn Mssante> {
         Some(self)
+    }
+}
+
+/// A restart of [`Fault::DropsQueuedSends`]: the memory queue is lost.
+impl Lifecycle for FaultyMss {
+    fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async move {
+            self.queue.lock().expect("test mutex").clear();
+            match self.inner.lifecycle() {
+                Some(l) => l.restart().await,
+                None => Ok(()),
+            }
+        })
     }
 }
 
@@ -299,8 +343,8 @@ impl Mssante for FaultyMss {
     }
 
     fn send(&self, request: MssSendRequest) -> BoxFuture<'_, Result<MssSendOutcome, HostError>> {
-        if self.fault == Fault::OmitsMssHeaders {
-            return Box::pin(self.send_without_headers(request));
+        if matches!(self.fault, Fault::OmitsMssHeaders | Fault::DropsQueuedSends) {
+            return Box::pin(self.send_own(request));
         }
         Mssante::send(&self.inner, request)
     }
@@ -308,6 +352,12 @@ impl Mssante for FaultyMss {
     fn sync(&self) -> BoxFuture<'_, Result<(), HostError>> {
         if self.fault == Fault::WrongPatientFile {
             return Box::pin(self.sync_into_first_file());
+        }
+        if self.fault == Fault::DropsQueuedSends {
+            return Box::pin(async move {
+                self.flush_memory_queue().await?;
+                Mssante::sync(&self.inner).await
+            });
         }
         Mssante::sync(&self.inner)
     }
@@ -335,6 +385,16 @@ impl Mssante for FaultyMss {
         message_id: &'a str,
     ) -> BoxFuture<'a, Result<MssDelivery, HostError>> {
         Box::pin(async move {
+            if self.fault == Fault::DropsQueuedSends
+                && self
+                    .queue
+                    .lock()
+                    .expect("test mutex")
+                    .iter()
+                    .any(|m| m.message_id == message_id)
+            {
+                return Ok(MssDelivery::Queued);
+            }
             let state = Mssante::delivery(&self.inner, message_id).await?;
             if self.fault == Fault::IgnoresNotifications
                 && matches!(state, MssDelivery::Delivered | MssDelivery::Read)
@@ -427,6 +487,15 @@ fn ignored_notifications_fail() {
         Fault::IgnoresNotifications,
         "mss.send.notifications",
         "status after the delivery notification",
+    );
+}
+
+#[test]
+fn dropped_queued_sends_fail() {
+    expect_failure(
+        Fault::DropsQueuedSends,
+        "mss.send.queued-restart",
+        "no sent message",
     );
 }
 

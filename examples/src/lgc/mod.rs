@@ -276,6 +276,7 @@ impl Lifecycle for ReferenceLgc {
     fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
         Box::pin(async move {
             let core = self.core()?;
+            core.mss_restart().await?;
             core.dmp_restart(&self.settings).await
         })
     }

@@ -9,6 +9,10 @@
 //!   and `XOAUTH2` with the Pro Santé Connect session), and one
 //!   `segur_mss::mailbox::Mailbox` per address runs the standard sequence and
 //!   reopens sessions the operator closes (CONF.06).
+//! - **Send queue** (CONF.08/28): every message is committed to
+//!   `segur_mss::outbox` (a SQLite file) before it is submitted; when the
+//!   operator is unreachable it stays queued, survives a restart, and the
+//!   next check sends it once. DSN / MDN notifications update its status.
 //! - **Sending** (CONF.10/11/14/15/16/21, UX.32): the documents of the file
 //!   are packed with `segur_mss::xdm::pack` and the message is written by
 //!   `MessageBuilder` (X-MSS headers, subject, PDF naming, receipts, one
@@ -19,13 +23,11 @@
 //!   snapshot of the patient files); documents matched automatically are
 //!   imported into the file by the same import as any received file
 //!   (antivirus, duplicates, versions, N1/N3 pairs); others wait for the
-//!   user with the candidates. DSN / MDN notifications update the status of
-//!   the sent messages (CONF.16/28).
+//!   user with the candidates.
 //! - **Directory** (CONF.20, SENTINELLE.10): `AnnuaireClient`.
 //! - **Traces** (CONF.17/18, UX.37): the mailboxes and the receiver write to
 //!   the practice's audit trail; the MSSanté screen lists the `mss.*` events.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,8 +50,9 @@ use segur_mss::autoconfig::{Autoconfigurator, HttpFetcher};
 use segur_mss::config::{Authentication, MailboxConfig, ReconnectPolicy, ServerSettings, Timeouts};
 use segur_mss::documents::sent_document;
 use segur_mss::mailbox::{INBOX, Mailbox, check_auth_config};
-use segur_mss::message::parse::{Report, parse_message};
+use segur_mss::message::parse::parse_message;
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient, pdf_file_name};
+use segur_mss::outbox::{DrainReport, MailboxSubmitter, MessageState, Outbox, SqliteOutbox};
 use segur_mss::reception::{InMemoryDocuments, PatientMatch, Provenance, Receiver};
 use segur_mss::trace::{Tracer, kinds};
 use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
@@ -79,20 +82,26 @@ struct Environment {
     discovery: Arc<Autoconfigurator>,
 }
 
-/// A mailbox of the user, with where its INBOX was read up to.
+/// A mailbox of the user (its settings, kept across restarts), its
+/// running client, and where its INBOX was read up to.
 struct UserMailbox {
+    config: MailboxConfig,
     mailbox: Arc<Mailbox>,
     last_uid: u32,
 }
 
-/// The MSSanté state of the running software.
+/// The MSSanté state of the running software. The send queue is a SQLite
+/// file (`segur_mss::outbox::SqliteOutbox`) in the instance's data folder:
+/// what is queued survives a restart or a crash.
 #[derive(Default)]
 pub(super) struct MssState {
     environment: std::sync::Mutex<Option<Arc<Environment>>>,
     mailboxes: std::sync::Mutex<Vec<UserMailbox>>,
     inbox: std::sync::Mutex<Vec<MssReceivedMessage>>,
-    /// Status of each sent message, by `Message-ID`.
-    sent: std::sync::Mutex<HashMap<String, MssDelivery>>,
+    /// The data folder of the send queue, created on first use.
+    storage: std::sync::Mutex<Option<tempfile::TempDir>>,
+    /// The open send queue (`None` while stopped).
+    outbox: std::sync::Mutex<Option<Arc<Outbox>>>,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> HostError {
@@ -104,6 +113,80 @@ impl Core {
         lock(&self.mss.environment)
             .clone()
             .ok_or_else(|| HostError::failed("MSSanté is not configured"))
+    }
+
+    /// The send queue, opened from its file on first use.
+    fn outbox(&self) -> Result<Arc<Outbox>, HostError> {
+        let mut open = lock(&self.mss.outbox);
+        if let Some(o) = open.as_ref() {
+            return Ok(o.clone());
+        }
+        let path = {
+            let mut storage = lock(&self.mss.storage);
+            if storage.is_none() {
+                *storage = Some(
+                    tempfile::Builder::new()
+                        .prefix("segur-lgc-mss-")
+                        .tempdir()
+                        .map_err(|e| failed("MSSanté data folder", e))?,
+                );
+            }
+            storage
+                .as_ref()
+                .map(|d| d.path().join("outbox.sqlite"))
+                .ok_or_else(|| HostError::failed("MSSanté data folder"))?
+        };
+        let store = SqliteOutbox::open(&path).map_err(|e| failed("send queue", e))?;
+        let outbox = Outbox::new(Arc::new(store))
+            .with_clock(Arc::new(self.clock.clone()))
+            .with_tracer(Tracer::new(
+                Some(self.audit.clone()),
+                actor(),
+                "outbox",
+                Arc::new(self.clock.clone()),
+            ));
+        // Messages a previous run left in flight go back to the queue.
+        outbox
+            .recover_interrupted()
+            .map_err(|e| failed("send queue", e))?;
+        let outbox = Arc::new(outbox);
+        *open = Some(outbox.clone());
+        Ok(outbox)
+    }
+
+    /// Submits what is due in the queue for `mailbox`.
+    async fn drain(&self, mailbox: &Arc<Mailbox>) -> Result<DrainReport, HostError> {
+        self.outbox()?
+            .drain(&MailboxSubmitter::new(mailbox.clone()))
+            .await
+            .map_err(|e| failed("send queue", e))
+    }
+
+    /// A restart: the mailbox clients and the send queue are closed and
+    /// opened again from their settings and file.
+    pub(super) async fn mss_restart(&self) -> Result<(), HostError> {
+        let clients: Vec<Arc<Mailbox>> = lock(&self.mss.mailboxes)
+            .iter()
+            .map(|m| m.mailbox.clone())
+            .collect();
+        for m in clients {
+            m.drop_session().await;
+        }
+        *lock(&self.mss.outbox) = None;
+        let mut boxes = lock(&self.mss.mailboxes);
+        for m in boxes.iter_mut() {
+            m.mailbox = Arc::new(self.new_mailbox(m.config.clone()));
+        }
+        drop(boxes);
+        self.outbox().map(|_| ())
+    }
+
+    fn new_mailbox(&self, config: MailboxConfig) -> Mailbox {
+        Mailbox::new(config).with_audit(
+            self.audit.clone(),
+            actor(),
+            Some(Arc::new(self.clock.clone())),
+        )
     }
 
     fn mailbox(&self, address: &MailAddress) -> Result<Arc<Mailbox>, HostError> {
@@ -163,14 +246,11 @@ impl Core {
             command: Duration::from_secs(30),
         };
         check_auth_config(&config).map_err(|e| failed("MSSanté credentials", e))?;
-        let mailbox = Mailbox::new(config).with_audit(
-            self.audit.clone(),
-            actor(),
-            Some(Arc::new(self.clock.clone())),
-        );
+        let mailbox = self.new_mailbox(config.clone());
         let mut boxes = lock(&self.mss.mailboxes);
         boxes.retain(|m| m.mailbox.address() != &account.address);
         boxes.push(UserMailbox {
+            config,
             mailbox: Arc::new(mailbox),
             last_uid: 0,
         });
@@ -303,23 +383,30 @@ impl Core {
             }
         };
         let id = message.message_id.clone();
-        match mailbox.send(&message).await {
-            Ok(report) if report.accepted.is_empty() => Ok(MssSendOutcome::Refused {
-                reason: report
-                    .rejected
-                    .iter()
-                    .map(|(a, r)| format!("{a} : {r}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            }),
-            Ok(_) => {
-                lock(&self.mss.sent).insert(id.clone(), MssDelivery::Sent);
-                Ok(MssSendOutcome::Sent { message_id: id })
-            }
-            Err(e) => Ok(MssSendOutcome::Refused {
-                reason: e.to_string(),
-            }),
+        // Queued first (committed), then submitted: nothing is lost if the
+        // operator is unreachable or the software stops.
+        self.outbox()?
+            .enqueue(&message)
+            .map_err(|e| failed("send queue", e))?;
+        let report = self.drain(&mailbox).await?;
+        if report.sent.contains(&id) {
+            return Ok(MssSendOutcome::Sent { message_id: id });
         }
+        if let Some((_, reason)) = report.failed.iter().find(|(m, _)| *m == id) {
+            return Ok(MssSendOutcome::Refused {
+                reason: reason.clone(),
+            });
+        }
+        let reason = report
+            .retrying
+            .iter()
+            .find(|(m, _)| *m == id)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| "en attente d'envoi".into());
+        Ok(MssSendOutcome::Queued {
+            message_id: id,
+            reason,
+        })
     }
 
     /// A snapshot of the patient files for matching.
@@ -342,6 +429,8 @@ impl Core {
             .map(|m| (m.mailbox.clone(), m.last_uid))
             .collect();
         for (mailbox, after) in boxes {
+            // What waits in the queue goes first.
+            self.drain(&mailbox).await?;
             let fetched = mailbox
                 .fetch_new(INBOX, after)
                 .await
@@ -359,43 +448,6 @@ impl Core {
         Ok(())
     }
 
-    /// Updates the status of sent messages from a DSN / MDN.
-    fn notification(&self, original: Option<String>, report: &Report) {
-        let mut sent = lock(&self.mss.sent);
-        let (id, state) = match report {
-            Report::Delivery(dsn) => {
-                let id = original.or_else(|| dsn.envelope_id.clone());
-                let failure = dsn.recipients.iter().find_map(|r| r.to_error());
-                let state = match failure {
-                    Some(e) => MssDelivery::Failed {
-                        reason: format!("Message non distribué : {e}"),
-                    },
-                    None if dsn.recipients.iter().any(|r| r.is_delivered()) => {
-                        MssDelivery::Delivered
-                    }
-                    None => return,
-                };
-                (id, state)
-            }
-            Report::Disposition(mdn) => {
-                let id = original.or_else(|| mdn.original_message_id.clone());
-                let state = match mdn.disposition {
-                    Some(segur_mss::message::mdn::DispositionType::Displayed) => MssDelivery::Read,
-                    _ => return,
-                };
-                (id, state)
-            }
-            _ => return,
-        };
-        let Some(id) = id else { return };
-        if let Some(current) = sent.get_mut(&id) {
-            // A read message stays read; a failure stays a failure.
-            if !matches!(current, MssDelivery::Read | MssDelivery::Failed { .. }) {
-                *current = state;
-            }
-        }
-    }
-
     async fn process(
         &self,
         lgc: &ReferenceLgc,
@@ -403,9 +455,12 @@ impl Core {
         raw: &[u8],
     ) -> Result<(), HostError> {
         if let Ok(parsed) = parse_message(raw)
-            && let Some(report) = &parsed.report
+            && parsed.report.is_some()
         {
-            self.notification(parsed.original_message_id.clone(), report);
+            // A DSN / MDN moves the status of the sent message forward.
+            self.outbox()?
+                .record_notification(&parsed)
+                .map_err(|e| failed("send queue", e))?;
             return Ok(());
         }
         let tracer = Tracer::new(
@@ -617,10 +672,28 @@ impl Mssante for ReferenceLgc {
         message_id: &'a str,
     ) -> BoxFuture<'a, Result<MssDelivery, HostError>> {
         Box::pin(async move {
-            lock(&self.core()?.mss.sent)
-                .get(message_id)
-                .cloned()
-                .ok_or_else(|| HostError::failed(format!("no sent message {message_id}")))
+            let core = self.core()?;
+            let status = core
+                .outbox()?
+                .status(message_id)
+                .map_err(|e| failed("send queue", e))?
+                .ok_or_else(|| HostError::failed(format!("no sent message {message_id}")))?;
+            Ok(match status.state {
+                MessageState::Queued => MssDelivery::Queued,
+                MessageState::Sent => MssDelivery::Sent,
+                MessageState::Delivered => MssDelivery::Delivered,
+                MessageState::Read => MssDelivery::Read,
+                _ => MssDelivery::Failed {
+                    reason: status
+                        .recipients
+                        .iter()
+                        .find(|r| r.state.is_failure())
+                        .and_then(|r| r.explanation.clone().or_else(|| r.detail.clone()))
+                        .or(status.entry.explanation.clone())
+                        .or(status.entry.last_error.clone())
+                        .unwrap_or_else(|| "message non envoyé".into()),
+                },
+            })
         })
     }
 
