@@ -38,12 +38,15 @@
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator), `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory) and `mss` (MSSanté: autoconfiguration,
-//! certificate and Pro Santé Connect authentication, several mailboxes and
-//! operators, session reopening, XDM sending with the X-MSS conventions,
-//! patient mailboxes, notifications, send queue across a restart, reception
-//! into the right patient file, versions, antivirus, Annuaire Santé, traces,
-//! against the `segur_mss::sim` operators). Each module of [`scenarios`] lists its
+//! trail, antivirus, directory), `dmp` (consent, systematic feeding and
+//! its crash-safe queue, history, pairs, search, integration, traces, what
+//! the file shows, against the `segur_dmp::sim` simulator) and `mss`
+//! (MSSanté: autoconfiguration, certificate and Pro Santé Connect
+//! authentication, several mailboxes and operators, session reopening, XDM
+//! sending with the X-MSS conventions, patient mailboxes, notifications,
+//! send queue across a restart, reception into the right patient file,
+//! versions, antivirus, Annuaire Santé, traces, against the
+//! `segur_mss::sim` operators). Each module of [`scenarios`] lists its
 //! scenarios and the requirement ids they prove. The reference host of the
 //! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
 //! conformance run` runs it in seconds.
