@@ -8,4 +8,5 @@ mod faulty_dmp;
 mod faulty_mss;
 mod reference;
 mod reports;
+mod sentinelle;
 mod support;
