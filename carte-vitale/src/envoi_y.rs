@@ -15,10 +15,14 @@
 //!    registered → the code is printed; timeout / error / refusal → the DMP
 //!    still receives the document, **without** the code (CONF.05);
 //! 3. renders the final document (its `id` is derived from the prescription
-//!    identifier, so it is the same on every retry) and enqueues it in
-//!    segur-dmp's send queue (enqueueing is idempotent on the `uniqueId`);
-//! 4. optionally drains the queue right away (when this dispatcher is the
-//!    queue's only drainer, see [`EnvoiEnY::with_dmp_sender`]).
+//!    identifier, so it is the same on every retry) and hands it to
+//!    segur-dmp's [`Feeder`] (the patient's consent is checked, the local
+//!    document history updated, the order queued; enqueueing is idempotent
+//!    on the `uniqueId`);
+//! 4. optionally drains the queue right away through segur-dmp's
+//!    [`FeedWorker`] (when this dispatcher may drive the queue's only
+//!    drainer, see [`EnvoiEnY::with_worker`]) or wakes the host's background
+//!    worker ([`EnvoiEnY::with_worker_waker`]).
 //!
 //! Every branch is traced in the segur-ssi audit trail (kinds under
 //! `ordn.`: `ordn.y.start`, `ordn.eprescription.submit`,
@@ -41,17 +45,26 @@
 //! A decision is final for a prescription: once the DMP has the document
 //! without code, a later registration does not produce a second document.
 //!
-//! # DMP queue payload
-//! The order payload is the CDA XML of the document; its key is the
-//! document `uniqueId` (`root^extension`), as segur-dmp's queue expects.
-//! (Assumption until segur-dmp's feed client fixes its payload encoding.)
+//! # DMP queue order
+//! The order is what segur-dmp's `DmpOrderSender` sends: queued by its
+//! [`Feeder`], the payload is `segur_dmp::feeding::encode_payload` of a
+//! one-document [`Feed`] (the N3 with the eP-MED-DM formatCode, or the N1),
+//! the key the document `uniqueId` (`root^extension`), the patient the INS
+//! (`segur_dmp::consent::patient_ref`: the sender's presence check needs
+//! it). The "envoi en Y" traces keep the local [`Prescription::patient_ref`].
+//! One document per prescription reaches the DMP: the N3 alone for health
+//! products (its PDF copy is the printed page), not an N3/N1 pair.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use segur_cda::Document;
 use segur_cda::datatypes::Ii;
-use segur_dmp::queue::{Backoff, NewOrder, OrderSender, OrderStatus, QueueStore};
+use segur_cda::{Document, Level};
+use segur_dmp::feed::{Feed, FeedDocument};
+#[cfg(feature = "client")]
+use segur_dmp::feeding::FeedWorker;
+use segur_dmp::feeding::{Feeder, decode_payload};
+use segur_dmp::queue::{Order, OrderStatus, QueueStore};
 use segur_ids::Oid;
 use segur_psc::SharedClock;
 use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome};
@@ -72,9 +85,10 @@ pub mod kinds {
     /// The e-prescription leg's outcome (success: registered; failure:
     /// `outcome` = `timeout` or the error kind).
     pub const EPRESCRIPTION_SUBMIT: AuditKind = AuditKind::from_static("ordn.eprescription.submit");
-    /// The document was put in the DMP queue (`with_code` true / false).
+    /// The document was put in the DMP queue (`with_code` true / false;
+    /// failure: segur-dmp's feeder refused it, `reason`).
     pub const DMP_ENQUEUE: AuditKind = AuditKind::from_static("ordn.dmp.enqueue");
-    /// An immediate DMP send attempt (when a sender is configured).
+    /// An immediate DMP send attempt (when a worker is configured).
     pub const DMP_SEND: AuditKind = AuditKind::from_static("ordn.dmp.send");
     /// The send is done (success: both legs; failure: degraded, DMP only).
     pub const COMPLETE: AuditKind = AuditKind::from_static("ordn.y.complete");
@@ -257,6 +271,7 @@ impl YConfig {
 
 /// Where the DMP leg stands after a send.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct DmpLeg {
     /// The queue's order id.
     pub order_id: i64,
@@ -264,7 +279,8 @@ pub struct DmpLeg {
     pub key: String,
     /// Whether the queued document carries the 2D code.
     pub with_code: bool,
-    /// The order's status (pending until a drainer sends it).
+    /// The order's status (pending until a drainer sends it; `sent` once the
+    /// DMP has it).
     pub status: OrderStatus,
     /// The DMP receipt, once sent.
     pub receipt: Option<String>,
@@ -296,16 +312,31 @@ impl YOutcome {
     }
 }
 
+/// What happens after the document is queued for the DMP.
+#[derive(Clone, Default)]
+enum Dispatch {
+    /// The host's worker drains the queue on its own schedule.
+    #[default]
+    Queue,
+    /// One pass of this worker right away.
+    #[cfg(feature = "client")]
+    Pass(Arc<FeedWorker>),
+    /// Wake the host's background worker.
+    #[cfg(feature = "client")]
+    Wake(Arc<tokio::sync::Notify>),
+}
+
 /// The "envoi en Y" orchestrator.
 pub struct EnvoiEnY {
     eprescription: Arc<dyn EPrescriptionService>,
     renderer: Arc<dyn PrescriptionRenderer>,
     queue: Arc<dyn QueueStore>,
+    feeder: Arc<Feeder>,
     journal: Arc<dyn YJournal>,
     audit: Arc<dyn AuditTrail>,
     clock: SharedClock,
     config: YConfig,
-    dmp_sender: Option<(Arc<dyn OrderSender>, Backoff)>,
+    dispatch: Dispatch,
 }
 
 impl fmt::Debug for EnvoiEnY {
@@ -320,10 +351,13 @@ impl fmt::Debug for EnvoiEnY {
 pub struct YParts {
     /// The e-prescription service.
     pub eprescription: Arc<dyn EPrescriptionService>,
-    /// The document renderer.
+    /// The document renderer ([`crate::ordonnance::CisisRenderer`], or the host's).
     pub renderer: Arc<dyn PrescriptionRenderer>,
-    /// segur-dmp's send queue.
+    /// segur-dmp's send queue: the one `feeder` writes to (read here for the
+    /// state of the order).
     pub queue: Arc<dyn QueueStore>,
+    /// segur-dmp's feeder over `queue` (consent check, document history).
+    pub feeder: Arc<Feeder>,
     /// The decision journal.
     pub journal: Arc<dyn YJournal>,
     /// The audit trail.
@@ -339,19 +373,30 @@ impl EnvoiEnY {
             eprescription: parts.eprescription,
             renderer: parts.renderer,
             queue: parts.queue,
+            feeder: parts.feeder,
             journal: parts.journal,
             audit: parts.audit,
             clock: parts.clock,
             config,
-            dmp_sender: None,
+            dispatch: Dispatch::Queue,
         }
     }
 
-    /// After enqueueing, drain the DMP queue at once with `sender` (one
-    /// pass, every due order). Use only when this dispatcher is the only
-    /// drainer of the queue (segur-dmp allows one drainer per database).
-    pub fn with_dmp_sender(mut self, sender: Arc<dyn OrderSender>, backoff: Backoff) -> Self {
-        self.dmp_sender = Some((sender, backoff));
+    /// After enqueueing, one pass of `worker` at once (segur-dmp's
+    /// `DmpOrderSender` sends every due order). Use only when nothing else
+    /// drains the queue meanwhile (segur-dmp allows one drainer per
+    /// database): otherwise [`Self::with_worker_waker`].
+    #[cfg(feature = "client")]
+    pub fn with_worker(mut self, worker: Arc<FeedWorker>) -> Self {
+        self.dispatch = Dispatch::Pass(worker);
+        self
+    }
+
+    /// After enqueueing, wake the host's background [`FeedWorker`]
+    /// (`FeedWorker::waker`).
+    #[cfg(feature = "client")]
+    pub fn with_worker_waker(mut self, waker: Arc<tokio::sync::Notify>) -> Self {
+        self.dispatch = Dispatch::Wake(waker);
         self
     }
 
@@ -390,13 +435,19 @@ impl EnvoiEnY {
             .with_request_id(p.id.to_string())
     }
 
-    fn render(&self, p: &Prescription, code: Option<&PrintedCode>) -> Result<Document, Error> {
+    fn render(
+        &self,
+        p: &Prescription,
+        state_identifier: bool,
+        code: Option<&PrintedCode>,
+    ) -> Result<Document, Error> {
         let document_id = self.document_id(&p.id);
         let set_id = self.set_id(&p.id);
         let doc = self.renderer.render(&RenderRequest {
             prescription: p,
             document_id: &document_id,
             set_id: &set_id,
+            state_identifier,
             code,
         })?;
         if doc.header.id.as_ref() != Some(&document_id) {
@@ -434,10 +485,10 @@ impl EnvoiEnY {
     }
 
     async fn submit(&self, p: &Prescription) -> Result<EPrescriptionLeg, Error> {
-        let unprinted = self.render(p, None)?;
+        let unprinted = self.render(p, true, None)?;
         let submission = Submission {
             id: p.id.clone(),
-            kind: p.kind,
+            kind: p.kind()?,
             prescriber: p.prescriber.clone(),
             issued_at: p.issued_at,
             document: unprinted.to_xml(),
@@ -458,6 +509,53 @@ impl EnvoiEnY {
                 reason: e.to_string(),
             },
         })
+    }
+
+    #[cfg(feature = "client")]
+    async fn dispatch(&self, p: &Prescription, key: &str, order: Order) -> Result<Order, Error> {
+        match &self.dispatch {
+            Dispatch::Queue => Ok(order),
+            Dispatch::Wake(waker) => {
+                waker.notify_one();
+                Ok(order)
+            }
+            Dispatch::Pass(worker) => {
+                let report = worker.pass().await.map_err(StoreError::from)?;
+                let order = self
+                    .queue
+                    .by_key(key)
+                    .map_err(StoreError::from)?
+                    .unwrap_or(order);
+                let sent = report
+                    .sent
+                    .iter()
+                    .chain(&report.reconciled)
+                    .any(|k| k == key);
+                let mut event = self
+                    .event(
+                        kinds::DMP_SEND,
+                        if sent {
+                            Outcome::Success
+                        } else {
+                            Outcome::Failure
+                        },
+                        p,
+                    )
+                    .with_detail("status", status_name(order.status));
+                if let Some(e) = &order.last_error {
+                    event = event.with_detail("reason", e.clone());
+                }
+                self.trace(event).await?;
+                Ok(order)
+            }
+        }
+    }
+
+    #[cfg(not(feature = "client"))]
+    async fn dispatch(&self, _: &Prescription, _: &str, order: Order) -> Result<Order, Error> {
+        match self.dispatch {
+            Dispatch::Queue => Ok(order),
+        }
     }
 
     /// Sends a prescription in Y. See the [module docs](self).
@@ -518,27 +616,24 @@ impl EnvoiEnY {
         };
         let with_code = code.is_some();
         let existing = self.queue.by_key(&key).map_err(StoreError::from)?;
-        let (document, order) = match existing {
-            Some(order) => {
-                let document = Document::parse(order.payload.clone())
-                    .map_err(|e| StoreError::Corrupt(format!("queued document: {e}")))?;
-                (document, order)
-            }
+        let (document, mut order) = match existing {
+            Some(order) => (queued_document(&order)?, order),
             None => {
-                let document = self.render(p, code.as_ref())?;
-                let order = self
-                    .queue
-                    .enqueue(
-                        NewOrder {
-                            key: key.clone(),
-                            patient: p.patient_ref.clone(),
-                            label: p.kind.title().to_owned(),
-                            payload: document.to_xml(),
-                            held: false,
-                        },
-                        self.clock.now(),
-                    )
-                    .map_err(StoreError::from)?;
+                let document = self.render(p, with_code, code.as_ref())?;
+                let order = match self.feeder.enqueue(feed_of(&document), false) {
+                    Ok(order) => order,
+                    Err(e) => {
+                        // Refused (patient's opposition, metadata): traced,
+                        // the decision stays in the journal for a retry.
+                        self.trace(
+                            self.event(kinds::DMP_ENQUEUE, Outcome::Failure, p)
+                                .with_detail("with_code", with_code.to_string())
+                                .with_detail("reason", e.to_string()),
+                        )
+                        .await?;
+                        return Err(Error::Dmp(e));
+                    }
+                };
                 self.trace(
                     self.event(kinds::DMP_ENQUEUE, Outcome::Success, p)
                         .with_detail("with_code", with_code.to_string()),
@@ -552,38 +647,8 @@ impl EnvoiEnY {
             record.updated_at = self.clock.now();
             self.journal.put(&record)?;
         }
-        let mut order = order;
-        if let Some((sender, backoff)) = &self.dmp_sender
-            && order.status == OrderStatus::Pending
-        {
-            let report = segur_dmp::queue::drain_once(
-                self.queue.as_ref(),
-                sender.as_ref(),
-                self.clock.as_ref(),
-                backoff,
-                64,
-            )
-            .await
-            .map_err(StoreError::from)?;
-            if let Some(o) = self.queue.by_key(&key).map_err(StoreError::from)? {
-                order = o;
-            }
-            let sent = report.sent.contains(&key);
-            let mut event = self
-                .event(
-                    kinds::DMP_SEND,
-                    if sent {
-                        Outcome::Success
-                    } else {
-                        Outcome::Failure
-                    },
-                    p,
-                )
-                .with_detail("status", format!("{:?}", order.status).to_lowercase());
-            if let Some(e) = &order.last_error {
-                event = event.with_detail("reason", e.clone());
-            }
-            self.trace(event).await?;
+        if order.status == OrderStatus::Pending {
+            order = self.dispatch(p, &key, order).await?;
         }
         if !replay {
             self.trace(
@@ -653,5 +718,42 @@ impl EnvoiEnY {
             );
         self.trace(event).await?;
         registered
+    }
+}
+
+/// The one-document feed of a prescription document (the eP-MED-DM
+/// formatCode for the N3; the N1 PDF formatCode is derived by segur-cda).
+fn feed_of(document: &Document) -> Feed {
+    let mut d = FeedDocument::cda(document.to_xml());
+    if document.level() == Level::N3 {
+        if let Some(f) = segur_cda::volets::format_code(document) {
+            d = d.format_code(f);
+        }
+    }
+    Feed {
+        documents: vec![d],
+        ..Feed::default()
+    }
+}
+
+/// The document of a queued order.
+fn queued_document(order: &Order) -> Result<Document, Error> {
+    let corrupt = |e: String| StoreError::Corrupt(format!("queued order {}: {e}", order.key));
+    let feed = decode_payload(&order.payload).map_err(|e| corrupt(e.to_string()))?;
+    let bytes = feed
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| corrupt("no document".into()))?
+        .bytes;
+    Ok(Document::parse(bytes).map_err(|e| corrupt(e.to_string()))?)
+}
+
+/// The snake_case name of an order status (as segur-dmp serialises it).
+#[cfg(feature = "client")]
+fn status_name(status: OrderStatus) -> String {
+    match serde_json::to_value(status) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => format!("{status:?}"),
     }
 }

@@ -30,6 +30,14 @@ pub enum Error {
     /// The "envoi en Y" journal, the DMP queue or the audit trail failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// segur-dmp refused the DMP leg's document (the patient opposed
+    /// feeding, unusable metadata…); the e-prescription decision is kept.
+    #[error("DMP: {0}")]
+    Dmp(segur_dmp::Error),
+    /// segur-ins' Sentinelle workflows failed (patient index, INSi).
+    #[cfg(feature = "sentinelle")]
+    #[error("patient lookup: {0}")]
+    Sentinelle(#[from] segur_ins::sentinelle::SentinelleError),
 }
 
 /// Invalid Vitale data.
@@ -109,6 +117,16 @@ pub enum VitaleError {
     /// The beneficiary has no apCV identity (physical card, or not given).
     #[error("this beneficiary has no identity from the application carte Vitale")]
     NoApcvIdentity,
+    /// A value read that the INS lexical rules cannot take (a name without
+    /// any letter, a birth year out of range): search the file by traits.
+    #[error("the {field} read cannot be used for an INS lookup: search the patient by traits")]
+    NotInsCompatible {
+        /// Which value.
+        field: &'static str,
+    },
+    /// A creation draft that is not the chosen apCV beneficiary's identity.
+    #[error("the creation draft does not hold the apCV identity of the chosen beneficiary")]
+    DraftMismatch,
     /// segur-ins refused the identity transition.
     #[error("identity: {0}")]
     Identity(#[from] segur_ins::TransitionError),

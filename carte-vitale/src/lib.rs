@@ -18,18 +18,27 @@
 //!   check listed), and for the apCV a **qualified** identity produced by
 //!   segur-ins' own state machine ([`SelectedBeneficiary::qualified_identity`],
 //!   [`SelectedBeneficiary::apply_to`]: `IdentityEvent::AppliCarteVitaleRead`).
+//! - [`patient`] (feature `sentinelle`, default): the patient file of the
+//!   chosen beneficiary through segur-ins' Sentinelle workflows
+//!   ([`patient::find_patient`]: the apCV INS looked up in the index, a
+//!   physical card through INSi `RECVITALE`; [`patient::create_patient`]
+//!   without retyping, qualified at once from the apCV).
 //! - [`reader`]: the [`VitaleReader`] seam over the host's SESAM-Vitale stack.
 //! - [`apcv`]: the apCV identification flow (QR code / NFC presentation →
 //!   [`ApcvSession`] → [`ApcvService`] → read), with an HTTP shell.
 //! - [`ordonnance`]: the unique prescription identifier (configurable
 //!   template, documented default, check character), the 2D code (QR code
 //!   and DataMatrix; payload builder/parser; SVG, PNG and PDF drawing;
-//!   reading back with rxing), the [`ordonnance::Prescription`] and its CDA
-//!   document ([`ordonnance::PrescriptionRenderer`], [`ordonnance::N1Renderer`]).
+//!   reading back with rxing), the [`ordonnance::Prescription`] (content in
+//!   segur-cda's volet models) and its CDA document
+//!   ([`ordonnance::PrescriptionRenderer`]; [`ordonnance::CisisRenderer`]
+//!   built on segur-cda's volet builders: N3 eP-MED-DM 2024.01 for health
+//!   products with the identifier and the code, N1 for the other kinds).
 //! - [`eprescription`]: the e-prescription service seam
 //!   ([`eprescription::EPrescriptionService`]) and an HTTP shell.
 //! - [`envoi_y`]: the "envoi en Y" orchestrator: e-prescription service AND
-//!   the DMP (segur-dmp's send queue), the DMP receiving the document
+//!   the DMP (segur-dmp's `Feeder`, send queue and `FeedWorker`), the DMP
+//!   receiving the document
 //!   without the 2D code when the service fails or does not answer in time,
 //!   every branch traced in the segur-ssi audit trail, retries never
 //!   duplicated.
@@ -61,15 +70,20 @@
 //!   identifier, idempotent) and its deadline (10 s by default);
 //! - the CONF.05 rule itself (DMP without the code when the service fails)
 //!   comes from the project brief;
-//! - the DMP queue payload is the CDA XML, keyed by the document `uniqueId`
-//!   ([`envoi_y`]).
+//! - the DMP receives one document per prescription (the N3 alone for
+//!   health products, its PDF copy being the printed page), queued through
+//!   segur-dmp's `Feeder` ([`envoi_y`]); the N3 states the identifier (CNAM
+//!   root `1.2.250.1.215.500.1.1`) only once the e-prescription service
+//!   registered it.
 //!
 //! # Features
 //!
 //! - `client` (default): reqwest + rustls (ring) shells for the apCV and
 //!   e-prescription services.
-//! - `image` (default): PNG rendering and PNG/JPEG reading of the 2D code
-//!   (rxing QR + DataMatrix readers, without rxing's `image` feature).
+//! - `image` (default): PNG/JPEG reading of the 2D code (rxing QR +
+//!   DataMatrix readers, without rxing's `image` feature); PNG writing is
+//!   always available.
+//! - `sentinelle` (default): [`patient`], over segur-ins' `insi` feature.
 //! - `sim`: the simulators.
 //!
 //! # Example: choosing a beneficiary of a card
@@ -118,6 +132,8 @@ mod error;
 #[cfg(feature = "client")]
 mod http;
 pub mod ordonnance;
+#[cfg(feature = "sentinelle")]
+pub mod patient;
 pub mod reader;
 mod serde_fmt;
 #[cfg(feature = "sim")]

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod carte_vitale;
 mod cda;
 mod conformance;
 mod dmp;
@@ -56,6 +57,8 @@ enum Command {
     Xdm(mss::XdmCommand),
     /// MSSanté: send and fetch with a configured mailbox.
     Mss(mss::MssCommand),
+    /// Ordonnance numérique: prescription identifiers and their 2D code.
+    Ordonnance(carte_vitale::OrdonnanceCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +105,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Ssi(cmd) => ssi::run(cmd, cli.json),
         Command::Xdm(cmd) => mss::run_xdm(cmd, cli.json),
         Command::Mss(cmd) => mss::run_mss(cmd, cli.json),
+        Command::Ordonnance(cmd) => carte_vitale::run(cmd, cli.json),
     }
 }
 

@@ -170,6 +170,7 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                     cda: read(p)?,
                     entry: Default::default(),
                     pdf: None,
+                    action: None,
                 });
             }
             let opts = PackOptions {
@@ -355,6 +356,7 @@ pub fn run_mss(cmd: &MssCommand, json: bool) -> Result<(), CliError> {
                         cda: read(p)?,
                         entry: Default::default(),
                         pdf: None,
+                        action: None,
                     });
                 }
                 let opts = PackOptions {

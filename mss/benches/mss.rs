@@ -52,6 +52,7 @@ fn xdm(c: &mut Criterion) {
                 cda,
                 entry: Default::default(),
                 pdf: None,
+                action: None,
             }
         })
         .collect();

@@ -5,7 +5,7 @@
 use segur_cda::datatypes::Ii;
 use segur_cda::header::Header;
 use segur_cda::{Body, Document};
-use segur_ins::Ins;
+use segur_ins::{BirthDate, Ins, Sex, Traits};
 use time::Date;
 
 use crate::error::MessageError;
@@ -32,6 +32,10 @@ pub struct DocumentPatient {
     pub given_names: Option<String>,
     /// Birth date.
     pub birth_date: Option<Date>,
+    /// Sex (`administrativeGenderCode`), when given as `F`, `M` or `U`.
+    pub sex: Option<Sex>,
+    /// INSEE code of the birth place (`birthplace/place/addr/county`).
+    pub birth_place: Option<String>,
     /// Other patient ids (IPP), as `root^extension`.
     pub local_ids: Vec<String>,
 }
@@ -58,6 +62,15 @@ impl DocumentPatient {
             birth_date: patient
                 .and_then(|p| p.birth_time.as_ref())
                 .and_then(|t| t.date()),
+            sex: patient
+                .and_then(|p| p.administrative_gender_code.as_ref())
+                .and_then(|c| c.code.as_deref())
+                .and_then(|c| Sex::from_code(c).ok()),
+            birth_place: patient
+                .and_then(|p| p.birthplace.as_ref())
+                .and_then(|a| a.parts.iter().find(|p| p.kind == "county"))
+                .map(|p| p.value.trim().to_owned())
+                .filter(|v| !v.is_empty()),
             local_ids: role
                 .map(|r| {
                     r.ids
@@ -68,6 +81,22 @@ impl DocumentPatient {
                 })
                 .unwrap_or_default(),
         }
+    }
+
+    /// The strict identity traits the document gives, to search the
+    /// patient index ([`segur_ins::sentinelle::PatientIndex::find_by_traits`]);
+    /// `None` when a mandatory trait (birth name, given names, birth date,
+    /// sex) is missing or invalid.
+    pub fn traits(&self) -> Option<Traits> {
+        let mut b = Traits::builder()
+            .birth_family_name(self.family_name.clone()?)
+            .birth_given_names(self.given_names.clone()?)
+            .birth_date(BirthDate::new(self.birth_date?).ok()?)
+            .sex(self.sex?);
+        if let Some(place) = &self.birth_place {
+            b = b.birth_place(place.clone());
+        }
+        b.build().ok()
     }
 
     /// A stable key: the INS, else the first local id, else names + birth date.
@@ -124,6 +153,11 @@ pub fn facts_from_header(h: &Header) -> Result<DocumentFacts, MessageError> {
         patient_key: DocumentPatient::from_header(h).key(),
         paired_with: h.transformed_from().map(ii_key),
         replaces: h.replaces().map(ii_key),
+        action: if h.replaces().is_some() {
+            crate::xdm::XdmAction::Replace
+        } else {
+            crate::xdm::XdmAction::Original
+        },
     })
 }
 

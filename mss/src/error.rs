@@ -54,6 +54,9 @@ pub enum Error {
     /// A token could not be obtained for another reason.
     #[error("cannot obtain a token for MSSanté: {0}")]
     Token(segur_psc::Error),
+    /// The persistent send queue failed.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 impl Error {
@@ -82,6 +85,50 @@ impl Error {
     /// `true` when the error is permanent (retrying the same input fails again).
     pub fn is_permanent(&self) -> bool {
         !self.is_transient()
+    }
+
+    /// A plain-French explanation for the user, saying what happened and
+    /// what to do (the `Display` text is the technical detail, for logs).
+    pub fn explanation(&self) -> &str {
+        match self {
+            Self::Address(e) => e.explanation(),
+            Self::Connection(e) => e.explanation(),
+            Self::Protocol(e) => e.explanation(),
+            Self::Auth(e) => e.explanation(),
+            Self::Autoconfig(e) => e.explanation(),
+            Self::Message(e) => e.explanation(),
+            Self::Delivery(e) => e.explanation(),
+            Self::Xdm(e) => e.explanation(),
+            Self::Annuaire(e) => e.explanation(),
+            Self::Reception(e) => e.explanation(),
+            Self::Ssi(_) => {
+                "La configuration de sécurité (certificat, TLS) est invalide. Vérifiez la carte \
+                 CPS ou le certificat installé, ou contactez votre responsable informatique."
+            }
+            Self::SessionEnded => {
+                "Votre session Pro Santé Connect a expiré : la messagerie est déconnectée. \
+                 Reconnectez-vous avec Pro Santé Connect ; les messages en attente partiront \
+                 ensuite automatiquement."
+            }
+            Self::Token(_) => {
+                "Aucun jeton Pro Santé Connect n'a pu être obtenu pour la messagerie. Vérifiez \
+                 votre connexion Pro Santé Connect ; les messages en attente seront envoyés dès \
+                 qu'elle sera rétablie."
+            }
+            Self::Outbox(OutboxError::Conflict(_)) => {
+                "Un autre message porte déjà le même identifiant dans la file d'envoi : ce \
+                 message n'a pas été mis en file. Recréez-le."
+            }
+            Self::Outbox(OutboxError::InvalidTransition { .. }) => {
+                "Cette action n'est pas possible pour ce message dans son état actuel (par \
+                 exemple annuler un message peut-être déjà parti)."
+            }
+            Self::Outbox(_) => {
+                "La file d'envoi des messages est inaccessible (base de données locale). \
+                 Vérifiez l'espace disque puis redémarrez le logiciel ; aucun message en file \
+                 n'est perdu."
+            }
+        }
     }
 }
 
@@ -116,6 +163,24 @@ pub enum AddressError {
     /// INS where a production one is needed…).
     #[error("no Mon espace santé mailbox for this INS: {0}")]
     NotAPatientIns(&'static str),
+}
+
+impl AddressError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Invalid { .. } => "Adresse de messagerie invalide : vérifiez sa saisie.",
+            Self::PatientMailboxNotFromIns(_) => {
+                "L'adresse de la messagerie Mon espace santé d'un patient ne se saisit pas : elle \
+                 est construite à partir de son INS qualifiée. Écrivez au patient depuis son \
+                 dossier."
+            }
+            Self::NotAPatientIns(_) => {
+                "Ce patient n'a pas d'INS qualifiée utilisable pour Mon espace santé : qualifiez \
+                 son identité avant de lui écrire."
+            }
+        }
+    }
 }
 
 /// A network or TLS failure, or a session closed by the operator.
@@ -181,6 +246,41 @@ pub enum ConnectionError {
 }
 
 impl ConnectionError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Connect { .. } => {
+                "Le serveur de messagerie MSSanté est injoignable (réseau coupé ou opérateur \
+                 indisponible). Les messages restent dans la file d'envoi et partiront \
+                 automatiquement."
+            }
+            Self::Tls { .. } => {
+                "La connexion sécurisée avec l'opérateur MSSanté a échoué : certificat du \
+                 serveur non reconnu ou expiré, ou protocole non admis. Contactez votre \
+                 responsable informatique ou l'opérateur."
+            }
+            Self::ServerName(_) => {
+                "Le nom du serveur de messagerie configuré est invalide : corrigez la \
+                 configuration."
+            }
+            Self::StartTlsUnavailable { .. } | Self::StartTlsInjection { .. } => {
+                "Le serveur de messagerie ne propose pas de connexion chiffrée fiable : la \
+                 connexion a été refusée par sécurité. Vérifiez la configuration ou contactez \
+                 l'opérateur."
+            }
+            Self::Closed | Self::Bye(_) | Self::Io(_) => {
+                "L'opérateur MSSanté a fermé la connexion. Elle sera rouverte automatiquement."
+            }
+            Self::Timeout(_) => {
+                "L'opérateur MSSanté ne répond pas. Nouvel essai automatique plus tard."
+            }
+            Self::RetriesExhausted { .. } => {
+                "La connexion avec l'opérateur MSSanté a été coupée plusieurs fois de suite. \
+                 Vérifiez le réseau ; les messages en attente partiront automatiquement."
+            }
+        }
+    }
+
     /// `true` when the session is gone and a reconnection may help.
     pub fn is_connection_lost(&self) -> bool {
         matches!(
@@ -274,6 +374,34 @@ pub enum ProtocolError {
     },
 }
 
+impl ProtocolError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Malformed { .. } | Self::TooLarge { .. } => {
+                "Le serveur de messagerie a envoyé une réponse illisible ou trop volumineuse. \
+                 Réessayez ; si l'erreur persiste, contactez l'opérateur."
+            }
+            Self::Refused { .. } => {
+                "Le serveur de messagerie a refusé l'opération demandée. Réessayez ; si \
+                 l'erreur persiste, contactez l'opérateur."
+            }
+            Self::Unencodable { .. } => {
+                "Une valeur saisie contient des caractères non admis par la messagerie : \
+                 corrigez-la."
+            }
+            Self::MissingCapability { .. } => {
+                "Le serveur de l'opérateur ne propose pas une fonction nécessaire à cette \
+                 opération."
+            }
+            Self::NoSuchMessage { .. } => {
+                "Ce message n'existe plus dans le dossier (déplacé ou supprimé depuis un autre \
+                 poste)."
+            }
+        }
+    }
+}
+
 /// An authentication failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -307,6 +435,32 @@ pub enum AuthError {
     /// Refusing to authenticate over a connection that is not encrypted.
     #[error("refusing to authenticate without TLS")]
     NotEncrypted,
+}
+
+impl AuthError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::MechanismNotOffered { .. } => {
+                "Le serveur de l'opérateur ne propose pas le mode d'authentification configuré \
+                 (Pro Santé Connect ou certificat). Vérifiez la configuration de la boîte aux \
+                 lettres auprès de l'opérateur."
+            }
+            Self::Rejected { .. } => {
+                "L'opérateur MSSanté a refusé l'authentification : jeton Pro Santé Connect \
+                 refusé ou expiré, ou certificat non autorisé pour cette boîte aux lettres. \
+                 Reconnectez-vous avec Pro Santé Connect ou vérifiez vos droits sur cette boîte."
+            }
+            Self::NoClientCertificate => {
+                "Aucun certificat n'est disponible pour s'authentifier : insérez la carte CPS \
+                 ou installez le certificat de la structure."
+            }
+            Self::NotEncrypted => {
+                "Authentification refusée sur une connexion non chiffrée : vérifiez la \
+                 configuration (TLS obligatoire)."
+            }
+        }
+    }
 }
 
 /// Autoconfiguration failure, with what was tried.
@@ -347,6 +501,24 @@ pub enum AutoconfigError {
         /// Port.
         port: u16,
     },
+}
+
+impl AutoconfigError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } | Self::Dns { .. } | Self::Xml { .. } => {
+                "La configuration de la messagerie n'a pas pu être trouvée automatiquement pour \
+                 cette adresse. Saisissez les serveurs IMAP et SMTP fournis par votre opérateur \
+                 MSSanté."
+            }
+            Self::Plaintext { .. } => {
+                "La configuration trouvée pour cette adresse propose une connexion non chiffrée : \
+                 elle a été écartée par sécurité. Saisissez les serveurs sécurisés (TLS) fournis \
+                 par votre opérateur MSSanté."
+            }
+        }
+    }
 }
 
 /// A message that breaks an MSSanté convention (refused before sending), or
@@ -415,6 +587,145 @@ pub enum MessageError {
     NoNotificationRequested,
 }
 
+impl MessageError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Missing("X-MSS-NIL product reference") => {
+                "Le logiciel n'est pas configuré avec son numéro de référencement MSSanté \
+                 (X-MSS-NIL) : contactez l'éditeur."
+            }
+            Self::Missing(_) => {
+                "Le message est incomplet (destinataire, objet ou document manquant)."
+            }
+            Self::SeveralPatients { .. } => {
+                "Un message ne peut concerner qu'un seul patient : envoyez un message par \
+                 patient."
+            }
+            Self::IncompletePair { .. } => {
+                "Un document structuré et sa version PDF (paire N1/N3) doivent partir \
+                 ensemble : joignez les deux."
+            }
+            Self::InvalidHeader { .. } => {
+                "Un champ du message contient des caractères interdits : corrigez-le."
+            }
+            Self::CloseOnlyForPatientMailbox => {
+                "La clôture de l'échange ne s'applique qu'aux messages adressés à la \
+                 messagerie Mon espace santé d'un patient."
+            }
+            Self::TooLarge { .. } => {
+                "Le message est trop volumineux (Mon espace santé accepte 25 Mo au total) : \
+                 réduisez ou retirez des pièces jointes."
+            }
+            Self::Unreadable(_) => "Le message reçu est illisible.",
+            Self::InvalidDocument { .. } => {
+                "Un document joint est invalide : il ne peut pas être envoyé."
+            }
+            Self::NoMessageId => {
+                "Le message auquel vous répondez n'a pas d'identifiant : la réponse ne pourra \
+                 pas lui être rattachée."
+            }
+            Self::NoNotificationRequested => {
+                "L'expéditeur n'a pas demandé d'accusé de lecture pour ce message."
+            }
+        }
+    }
+}
+
+/// Why the operator refused a submission (from the SMTP reply code and
+/// enhanced status code, RFC 5321 / RFC 3463).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum RefusalKind {
+    /// 4xx: temporary (operator overloaded, greylisting, rate limit).
+    Temporary,
+    /// Authentication required or refused at submission (530, 535, 5.7.0, 5.7.8).
+    AuthenticationRequired,
+    /// Our own address is refused as sender (`MAIL FROM`: 5.1.7, 5.1.8, 5.7.1).
+    SenderRefused,
+    /// A recipient is refused (unknown, closed, invalid, not allowed…).
+    Recipient(BounceReason),
+    /// The message is too large (552, 5.3.4, 5.2.3).
+    TooLarge,
+    /// The content is refused (virus, policy, media: 5.6.x, 554 at end of data).
+    ContentRefused,
+    /// Another permanent refusal.
+    Other,
+}
+
+impl RefusalKind {
+    /// Classifies a refusal at `stage` (`MAIL FROM`, `RCPT TO <…>`, `DATA`,
+    /// `end of DATA`).
+    pub fn classify(stage: &str, code: u16, enhanced: Option<&str>) -> Self {
+        if (400..500).contains(&code) {
+            return Self::Temporary;
+        }
+        let detail = enhanced.map(|e| {
+            let mut p = e.split('.').skip(1);
+            (
+                p.next().unwrap_or("").to_owned(),
+                p.next().unwrap_or("").to_owned(),
+            )
+        });
+        let d = detail.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+        if matches!(code, 530 | 535) || matches!(d, Some(("7", "0")) | Some(("7", "8"))) {
+            return Self::AuthenticationRequired;
+        }
+        if code == 552 || matches!(d, Some(("3", "4")) | Some(("2", "3"))) {
+            return Self::TooLarge;
+        }
+        if stage.starts_with("MAIL") {
+            return Self::SenderRefused;
+        }
+        if stage.starts_with("RCPT") {
+            return Self::Recipient(match enhanced {
+                Some(e) => match BounceReason::from_status(e) {
+                    BounceReason::Other => BounceReason::UnknownMailbox,
+                    r => r,
+                },
+                None if code == 553 => BounceReason::InvalidAddress,
+                None => BounceReason::UnknownMailbox,
+            });
+        }
+        if matches!(d, Some(("6", _))) || matches!(d, Some(("7", "1"))) || code == 554 {
+            return Self::ContentRefused;
+        }
+        Self::Other
+    }
+
+    /// A plain-French explanation for the user.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Temporary => {
+                "L'opérateur MSSanté refuse temporairement le message : il reste dans la file \
+                 d'envoi et sera renvoyé automatiquement."
+            }
+            Self::AuthenticationRequired => {
+                "L'opérateur MSSanté exige une authentification valide pour envoyer : \
+                 reconnectez-vous avec Pro Santé Connect ou vérifiez le certificat."
+            }
+            Self::SenderRefused => {
+                "L'opérateur refuse votre adresse comme expéditeur : vous n'êtes pas autorisé à \
+                 envoyer depuis cette boîte aux lettres. Vérifiez vos droits auprès de \
+                 l'opérateur."
+            }
+            Self::Recipient(r) => r.explanation(),
+            Self::TooLarge => {
+                "Message trop volumineux pour l'opérateur : réduisez ou retirez des pièces \
+                 jointes."
+            }
+            Self::ContentRefused => {
+                "L'opérateur a refusé le contenu du message (pièce jointe interdite ou \
+                 détectée comme dangereuse). Vérifiez les pièces jointes."
+            }
+            Self::Other => {
+                "L'opérateur MSSanté a refusé le message. Le détail technique est joint ; \
+                 réessayez, puis contactez votre opérateur si le refus se répète."
+            }
+        }
+    }
+}
+
 /// Why a known Mon espace santé / operator bounce happened (from the DSN
 /// enhanced status code, RFC 3463).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -435,6 +746,18 @@ pub enum BounceReason {
     /// The sender is not allowed to write to this mailbox (X.7.1), e.g. the
     /// patient closed the exchange.
     NotAuthorized,
+    /// The domain of the address does not exist or receives no mail (X.1.2
+    /// bad destination system, X.4.4 unable to route): often a typo, or an
+    /// address outside the MSSanté trust space.
+    UnknownDomain,
+    /// The recipient's server could not be reached, or delivery took too
+    /// long (the other X.4.x: network or routing failure, X.4.7 expired).
+    Unreachable,
+    /// The receiving side refused the message for a security reason (the
+    /// other X.7.x: encryption, certificate or signature required).
+    SecurityRefused,
+    /// The receiving side refused the content (X.6.x: format or conversion).
+    ContentRefused,
     /// Another reason; see the status and diagnostic.
     Other,
 }
@@ -451,6 +774,10 @@ impl BounceReason {
             (Some("2"), Some("2")) => Self::MailboxFull,
             (Some("2"), Some("3")) | (Some("3"), Some("4")) => Self::MessageTooLarge,
             (Some("7"), Some("1")) => Self::NotAuthorized,
+            (Some("1"), Some("2")) | (Some("4"), Some("4")) => Self::UnknownDomain,
+            (Some("4"), Some(_)) => Self::Unreachable,
+            (Some("7"), Some(_)) => Self::SecurityRefused,
+            (Some("6"), Some(_)) => Self::ContentRefused,
             _ => Self::Other,
         }
     }
@@ -459,20 +786,55 @@ impl BounceReason {
     pub fn explanation(self) -> &'static str {
         match self {
             Self::UnknownMailbox => {
-                "Boîte aux lettres inconnue : pour un patient, l'INS ne correspond à aucun profil Mon espace santé actif."
+                "Message non distribué : la boîte aux lettres du destinataire n'existe pas. Pour \
+                 un patient, son INS ne correspond à aucun profil Mon espace santé actif ; pour \
+                 un professionnel, vérifiez son adresse dans l'Annuaire Santé."
             }
-            Self::InvalidAddress => "Adresse de messagerie invalide.",
+            Self::InvalidAddress => {
+                "Message non distribué : l'adresse du destinataire est mal formée. Corrigez-la \
+                 ou reprenez-la dans l'Annuaire Santé."
+            }
             Self::MailboxClosed => {
-                "Boîte aux lettres fermée : le patient a clôturé ou s'est opposé à Mon espace santé."
+                "Message non distribué : la boîte aux lettres du destinataire est fermée (pour \
+                 un patient : profil Mon espace santé clôturé ou opposition). Transmettez le \
+                 document par un autre moyen."
             }
-            Self::MailboxFull => "Boîte aux lettres pleine : réessayer plus tard.",
+            Self::MailboxFull => {
+                "Message non distribué : la boîte aux lettres du destinataire est pleine. \
+                 Renvoyez-le plus tard ou prévenez le destinataire."
+            }
             Self::MessageTooLarge => {
-                "Message trop volumineux (Mon espace santé accepte 25 Mo au total) : réduire les pièces jointes."
+                "Message non distribué car trop volumineux (Mon espace santé accepte 25 Mo au \
+                 total) : réduisez ou retirez des pièces jointes, puis renvoyez-le."
             }
             Self::NotAuthorized => {
-                "Envoi refusé : l'expéditeur n'est pas autorisé à écrire à cette boîte (échange clôturé ?)."
+                "Message non distribué : vous n'êtes pas autorisé à écrire à cette boîte aux \
+                 lettres (par exemple, échange clôturé par le patient ou boîte réservée)."
             }
-            Self::Other => "Message non distribué.",
+            Self::UnknownDomain => {
+                "Message non distribué : le domaine de l'adresse du destinataire n'existe pas \
+                 ou ne reçoit pas de messages MSSanté. Vérifiez l'adresse dans l'Annuaire \
+                 Santé."
+            }
+            Self::Unreachable => {
+                "Message non distribué : le serveur du destinataire est resté injoignable. \
+                 Renvoyez-le plus tard ; si le problème persiste, contactez le destinataire ou \
+                 votre opérateur."
+            }
+            Self::SecurityRefused => {
+                "Message non distribué : le serveur du destinataire l'a refusé pour une raison \
+                 de sécurité (chiffrement ou certificat exigé). Contactez votre opérateur \
+                 MSSanté."
+            }
+            Self::ContentRefused => {
+                "Message non distribué : le serveur du destinataire a refusé son contenu \
+                 (format de pièce jointe non accepté). Vérifiez les pièces jointes."
+            }
+            Self::Other => {
+                "Message non distribué : le serveur du destinataire l'a refusé. Le détail \
+                 technique est joint ; vérifiez l'adresse dans l'Annuaire Santé et renvoyez-le, \
+                 ou contactez votre opérateur MSSanté si le refus se répète."
+            }
         }
     }
 }
@@ -492,6 +854,18 @@ pub enum DeliveryError {
         enhanced: Option<String>,
         /// Reply text.
         text: String,
+    },
+    /// The connection was lost after the whole message was sent but before
+    /// the operator's answer: it may or may not have been accepted. Never
+    /// retried blindly (it could be delivered twice).
+    #[error(
+        "connection lost after sending message {message_id}, before the operator's answer: {reason}"
+    )]
+    OutcomeUnknown {
+        /// The `Message-ID`.
+        message_id: String,
+        /// The network failure.
+        reason: String,
     },
     /// A bounce (DSN) came back for a recipient.
     #[error("message to {recipient} not delivered ({status}): {}", reason.explanation())]
@@ -513,6 +887,72 @@ impl DeliveryError {
         match self {
             Self::Rejected { code, .. } => (400..500).contains(code),
             Self::Bounced { status, .. } => status.starts_with('4'),
+            // Retrying blindly could deliver the message twice: the send
+            // queue checks first (see `outbox`).
+            Self::OutcomeUnknown { .. } => true,
+        }
+    }
+}
+
+/// A failure of the persistent send queue ([`crate::outbox`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboxError {
+    /// The database failed (disk full, locked, corrupted…).
+    #[error("send queue database: {0}")]
+    Storage(String),
+    /// No queued message with this id.
+    #[error("no queued message {0}")]
+    NotFound(String),
+    /// The same `Message-ID` was queued with a different content.
+    #[error("Message-ID {0} is already queued with a different content")]
+    Conflict(String),
+    /// A stored row cannot be read back.
+    #[error("send queue row {id}: {reason}")]
+    Corrupt {
+        /// Row id.
+        id: i64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The action does not apply to the message in its current state.
+    #[error("queued message {message_id}: cannot {action} a message that is {status}")]
+    InvalidTransition {
+        /// The `Message-ID`.
+        message_id: String,
+        /// What was attempted.
+        action: &'static str,
+        /// Its status.
+        status: &'static str,
+    },
+}
+
+impl DeliveryError {
+    /// The kind of refusal, for a host that reacts per case (`None` for
+    /// bounces and unknown outcomes).
+    pub fn refusal_kind(&self) -> Option<RefusalKind> {
+        match self {
+            Self::Rejected {
+                stage,
+                code,
+                enhanced,
+                ..
+            } => Some(RefusalKind::classify(stage, *code, enhanced.as_deref())),
+            _ => None,
+        }
+    }
+
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Rejected { .. } => self
+                .refusal_kind()
+                .map_or(RefusalKind::Other.explanation(), |k| k.explanation()),
+            Self::OutcomeUnknown { .. } => {
+                "La connexion a été coupée juste après l'envoi : le logiciel vérifiera auprès \
+                 de l'opérateur si le message est parti avant de le renvoyer."
+            }
+            Self::Bounced { reason, .. } => reason.explanation(),
         }
     }
 }
@@ -598,6 +1038,51 @@ pub enum XdmError {
     Pack(String),
 }
 
+impl XdmError {
+    /// A plain-French explanation for the user: the documents were not
+    /// opened, and why in words a secretary can repeat to the sender.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::UnsafePath { .. } | Self::Symlink(_) => {
+                "La pièce jointe IHE_XDM.zip contient des chemins de fichiers dangereux : elle a \
+                 été refusée par sécurité et n'a pas été ouverte. Prévenez l'expéditeur."
+            }
+            Self::Bomb { .. } | Self::TooManyEntries { .. } => {
+                "La pièce jointe IHE_XDM.zip est anormalement volumineuse une fois décompressée : \
+                 elle a été refusée par sécurité. Demandez à l'expéditeur de renvoyer les \
+                 documents."
+            }
+            Self::Encrypted(_) => {
+                "La pièce jointe IHE_XDM.zip est protégée par un mot de passe : elle ne peut pas \
+                 être intégrée. Demandez à l'expéditeur de la renvoyer sans mot de passe (la \
+                 messagerie MSSanté est déjà sécurisée)."
+            }
+            Self::IntegrityMismatch { .. } => {
+                "Un document de la pièce jointe IHE_XDM.zip ne correspond pas à sa description \
+                 (empreinte ou taille) : il a pu être altéré et n'a pas été intégré. Demandez à \
+                 l'expéditeur de le renvoyer."
+            }
+            Self::MissingMetadata
+            | Self::BadMetadata { .. }
+            | Self::MissingDocument { .. }
+            | Self::DuplicateEntry(_) => {
+                "La pièce jointe IHE_XDM.zip est incomplète ou mal construite (fichier \
+                 METADATA.XML absent ou incohérent) : les documents n'ont pas été intégrés. \
+                 Demandez à l'expéditeur de les renvoyer."
+            }
+            Self::Malformed(_) | Self::UnsupportedCompression { .. } => {
+                "La pièce jointe IHE_XDM.zip est illisible (archive endommagée ou format non \
+                 pris en charge) : elle n'a pas été ouverte. Demandez à l'expéditeur de renvoyer \
+                 les documents."
+            }
+            Self::Pack(_) => {
+                "Les documents n'ont pas pu être mis en forme pour l'envoi MSSanté (IHE_XDM.zip) : \
+                 vérifiez qu'au moins un document valide est joint."
+            }
+        }
+    }
+}
+
 /// An Annuaire Santé failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -642,6 +1127,40 @@ pub enum AnnuaireError {
     Io(String),
 }
 
+impl AnnuaireError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Http {
+                status: 401 | 403, ..
+            } => {
+                "L'Annuaire Santé a refusé l'accès : la clé d'API (ESANTE-API-KEY) du logiciel \
+                 est absente ou invalide. Contactez votre éditeur ou votre responsable \
+                 informatique."
+            }
+            Self::Http { status: 429, .. } => {
+                "L'Annuaire Santé reçoit trop de demandes : réessayez dans quelques instants."
+            }
+            Self::Transport { .. } | Self::Http { .. } => {
+                "L'Annuaire Santé n'a pas pu être interrogé. Réessayez plus tard ou saisissez \
+                 l'adresse MSSanté du correspondant."
+            }
+            Self::InvalidResponse(_) | Self::ForeignLink(_) => {
+                "L'Annuaire Santé a renvoyé une réponse inattendue, qui a été écartée. Réessayez \
+                 plus tard ou saisissez l'adresse MSSanté du correspondant."
+            }
+            Self::TooManyPages(_) => {
+                "Trop de résultats dans l'Annuaire Santé : précisez la recherche (nom, prénom, \
+                 commune, RPPS)."
+            }
+            Self::Extraction { .. } | Self::Io(_) => {
+                "Le fichier d'extraction des adresses MSSanté est illisible ou incomplet : \
+                 téléchargez-le à nouveau depuis l'Annuaire Santé."
+            }
+        }
+    }
+}
+
 /// A received message that could not be processed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -665,4 +1184,269 @@ pub enum ReceptionError {
     /// The patient index failed.
     #[error("patient lookup failed: {0}")]
     PatientIndex(String),
+}
+
+impl ReceptionError {
+    /// A plain-French explanation for the user.
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Self::Infected { .. } => {
+                "Une pièce jointe contient un virus : elle a été mise en quarantaine et n'est \
+                 pas intégrée. Prévenez l'expéditeur."
+            }
+            Self::ScanFailed { .. } => {
+                "L'antivirus n'a pas pu analyser une pièce jointe : elle n'est pas intégrée. \
+                 Vérifiez l'antivirus puis relancez la réception."
+            }
+            Self::PatientIndex(_) => {
+                "Le dossier patient n'a pas pu être consulté pour rattacher le message. \
+                 Réessayez ; si l'erreur persiste, contactez votre responsable informatique."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(stage: &str, code: u16, enhanced: Option<&str>) -> DeliveryError {
+        DeliveryError::Rejected {
+            stage: stage.into(),
+            code,
+            enhanced: enhanced.map(str::to_owned),
+            text: "refused".into(),
+        }
+    }
+
+    #[test]
+    fn operator_refusals_are_classified() {
+        use RefusalKind::*;
+        for (stage, code, enhanced, kind) in [
+            ("RCPT TO <a@b.fr>", 450, Some("4.2.1"), Temporary),
+            ("MAIL FROM", 421, None, Temporary),
+            ("MAIL FROM", 530, Some("5.7.0"), AuthenticationRequired),
+            ("MAIL FROM", 535, None, AuthenticationRequired),
+            ("MAIL FROM", 553, Some("5.7.1"), SenderRefused),
+            ("MAIL FROM", 550, Some("5.1.8"), SenderRefused),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.1.1"),
+                Recipient(BounceReason::UnknownMailbox),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.2.1"),
+                Recipient(BounceReason::MailboxClosed),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.7.1"),
+                Recipient(BounceReason::NotAuthorized),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                553,
+                None,
+                Recipient(BounceReason::InvalidAddress),
+            ),
+            (
+                "RCPT TO <a@b.fr>",
+                550,
+                Some("5.9.9"),
+                Recipient(BounceReason::UnknownMailbox),
+            ),
+            ("MAIL FROM", 552, Some("5.3.4"), TooLarge),
+            ("end of DATA", 552, None, TooLarge),
+            ("end of DATA", 554, Some("5.6.0"), ContentRefused),
+            ("end of DATA", 554, None, ContentRefused),
+            ("end of DATA", 550, Some("5.7.1"), ContentRefused),
+            ("DATA", 503, Some("5.5.1"), Other),
+        ] {
+            let e = rejected(stage, code, enhanced);
+            assert_eq!(e.refusal_kind(), Some(kind), "{stage} {code} {enhanced:?}");
+            assert_eq!(e.explanation(), kind.explanation());
+        }
+    }
+
+    #[test]
+    fn bounces_are_classified_and_explained() {
+        use BounceReason::*;
+        let mut seen = std::collections::HashSet::new();
+        for (status, reason) in [
+            ("5.1.1", UnknownMailbox),
+            ("5.1.6", UnknownMailbox),
+            ("5.1.3", InvalidAddress),
+            ("5.2.1", MailboxClosed),
+            ("4.2.2", MailboxFull),
+            ("5.3.4", MessageTooLarge),
+            ("5.7.1", NotAuthorized),
+            ("5.1.2", UnknownDomain),
+            ("5.4.4", UnknownDomain),
+            ("4.4.7", Unreachable),
+            ("5.4.1", Unreachable),
+            ("5.7.10", SecurityRefused),
+            ("5.6.1", ContentRefused),
+            ("5.0.0", Other),
+            ("not a status", Other),
+            ("", Other),
+        ] {
+            assert_eq!(BounceReason::from_status(status), reason, "{status}");
+            let x = reason.explanation();
+            assert!(x.starts_with("Message non distribué"), "{x}");
+            seen.insert(x);
+        }
+        assert_eq!(seen.len(), 11, "one explanation per reason");
+        // A refused recipient whose status names the domain says so.
+        assert_eq!(
+            RefusalKind::classify("RCPT TO <a@nulle-part.fr>", 550, Some("5.1.2")),
+            RefusalKind::Recipient(UnknownDomain)
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_french_explanation() {
+        let io = || std::io::Error::other("x");
+        let errors: Vec<Error> = vec![
+            AddressError::PatientMailboxNotFromIns("x".into()).into(),
+            ConnectionError::Connect {
+                endpoint: "h:1".into(),
+                source: io(),
+            }
+            .into(),
+            ConnectionError::Tls {
+                endpoint: "h:1".into(),
+                source: io(),
+            }
+            .into(),
+            ConnectionError::StartTlsUnavailable {
+                endpoint: "h:1".into(),
+            }
+            .into(),
+            ConnectionError::Bye("bye".into()).into(),
+            ConnectionError::Timeout(std::time::Duration::from_secs(1)).into(),
+            ConnectionError::RetriesExhausted {
+                attempts: 3,
+                last: Box::new(ConnectionError::Closed),
+            }
+            .into(),
+            AuthError::Rejected {
+                protocol: Protocol::Imap,
+                user: "u".into(),
+                mechanism: "XOAUTH2".into(),
+                reply: "NO".into(),
+            }
+            .into(),
+            AuthError::MechanismNotOffered {
+                protocol: Protocol::Smtp,
+                mechanism: "XOAUTH2".into(),
+                offered: "PLAIN".into(),
+            }
+            .into(),
+            AuthError::NoClientCertificate.into(),
+            MessageError::Missing("X-MSS-NIL product reference").into(),
+            MessageError::TooLarge {
+                size: 2,
+                limit: 1,
+                recipient: "x".into(),
+            }
+            .into(),
+            rejected("RCPT TO <a@b.fr>", 550, Some("5.1.1")).into(),
+            DeliveryError::OutcomeUnknown {
+                message_id: "<a@b>".into(),
+                reason: "reset".into(),
+            }
+            .into(),
+            DeliveryError::Bounced {
+                recipient: "a".into(),
+                status: "5.2.1".into(),
+                reason: BounceReason::MailboxClosed,
+                diagnostic: None,
+            }
+            .into(),
+            XdmError::MissingMetadata.into(),
+            XdmError::UnsafePath {
+                name: "../x".into(),
+                reason: "parent",
+            }
+            .into(),
+            XdmError::Bomb {
+                reason: "ratio".into(),
+            }
+            .into(),
+            XdmError::Encrypted("DOC0001.XML".into()).into(),
+            XdmError::IntegrityMismatch {
+                path: "p".into(),
+                what: "hash",
+                expected: "a".into(),
+                actual: "b".into(),
+            }
+            .into(),
+            XdmError::Malformed("eof".into()).into(),
+            AnnuaireError::Http {
+                status: 401,
+                url: "u".into(),
+                body: String::new(),
+            }
+            .into(),
+            AnnuaireError::Http {
+                status: 503,
+                url: "u".into(),
+                body: String::new(),
+            }
+            .into(),
+            AnnuaireError::TooManyPages(10).into(),
+            AnnuaireError::Extraction {
+                line: 3,
+                reason: "r".into(),
+            }
+            .into(),
+            AutoconfigError::Plaintext {
+                service: "imap",
+                host: "h".into(),
+                port: 143,
+            }
+            .into(),
+            AutoconfigError::NotFound {
+                domain: "d".into(),
+                tried: vec![],
+            }
+            .into(),
+            ReceptionError::PatientIndex("down".into()).into(),
+            ReceptionError::Infected {
+                attachment: "a".into(),
+                threat: "t".into(),
+            }
+            .into(),
+            Error::SessionEnded,
+            OutboxError::Storage("disk full".into()).into(),
+            OutboxError::Conflict("<a@b>".into()).into(),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for e in &errors {
+            let x = e.explanation();
+            assert!(x.len() > 20 && x.ends_with('.'), "{e}: {x}");
+            // French, not the technical message.
+            assert_ne!(x, e.to_string());
+            seen.insert(x.to_owned());
+        }
+        assert!(seen.len() >= errors.len() - 2, "explanations are specific");
+        // Every explanation is French prose a user can act on, never the
+        // technical detail (which stays in Display, for the logs).
+        for e in &errors {
+            let x = e.explanation();
+            assert!(
+                x.chars().any(|c| "éèàêç".contains(c)) || x.contains(" : "),
+                "{x}"
+            );
+        }
+        assert!(
+            Error::SessionEnded
+                .explanation()
+                .contains("Pro Santé Connect")
+        );
+    }
 }

@@ -14,6 +14,7 @@
 //! | [`reception`] | received messages: antivirus (segur-ssi `Scanner`), XDM, patient matching, new documents and versions, provenance |
 //! | [`autoconfig`] | DNS SRV (RFC 6186/8314, resolver pointable at a test DNS), AutoConfig XML, manual override; cached and explained |
 //! | [`annuaire`] | Annuaire Santé FHIR client (every MSSanté address with its type) and the streamed `Extraction_Correspondance_MSSante` parser |
+//! | [`outbox`] | the persistent send queue (SQLite behind a trait): idempotent on `Message-ID`, retries with back-off, survives crashes without losing or duplicating a message; the delivery / read status of sent messages from DSNs and MDNs, and read receipts sent under the host's policy |
 //! | [`trace`] | functional traces in the segur-ssi audit trail |
 //! | `sim` (feature `sim`) | a loopback MSSanté operator: IMAP + SMTP submission over TLS with the test PKI, token check, session kills, bounces; fakes of the Annuaire Santé FHIR API, a DNS and an AutoConfig server |
 //!
@@ -52,6 +53,7 @@ pub mod imap;
 pub mod mailbox;
 pub mod message;
 mod net;
+pub mod outbox;
 mod patient_mailbox;
 pub mod reception;
 pub mod sasl;
@@ -64,6 +66,7 @@ pub mod xdm;
 pub use address::{MailAddress, MailboxKind, PATIENT_DOMAIN};
 pub use error::{
     AddressError, AnnuaireError, AuthError, AutoconfigError, BounceReason, ConnectionError,
-    DeliveryError, Error, MessageError, Protocol, ProtocolError, ReceptionError, Result, XdmError,
+    DeliveryError, Error, MessageError, OutboxError, Protocol, ProtocolError, ReceptionError,
+    RefusalKind, Result, XdmError,
 };
 pub use patient_mailbox::{PatientMailbox, matricule_of};

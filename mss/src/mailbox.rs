@@ -479,6 +479,34 @@ impl Mailbox {
         r
     }
 
+    /// Adds flags or keywords to a message (e.g. `$MDNSent`, RFC 3503).
+    pub async fn add_flags(&self, folder: &str, uid: u32, flags: &[&str]) -> Result<()> {
+        let r = self
+            .with_imap(
+                "UID STORE",
+                op(move |c| {
+                    let folder = folder.to_owned();
+                    let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+                    Box::pin(async move {
+                        c.select(&folder).await?;
+                        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+                        c.uid_store(UidSet::single(uid), StoreMode::Add, &flags)
+                            .await
+                    })
+                }),
+            )
+            .await;
+        self.tracer
+            .record(kinds::MESSAGE_STORED, outcome(&r), |ev| {
+                ev.with_detail(
+                    "command",
+                    format!("UID STORE {uid} +FLAGS ({})", flags.join(" ")),
+                )
+                .with_detail("folder", folder.to_owned())
+            });
+        r
+    }
+
     /// Deletes a message (`\Deleted` then expunge).
     pub async fn delete(&self, folder: &str, uid: u32) -> Result<()> {
         let r = self

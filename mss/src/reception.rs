@@ -9,15 +9,19 @@
 //! subject prefix are hidden; the provenance (professional or patient
 //! mailbox) and the patient information carried are exposed.
 //!
-//! [`PatientLookup`] is the minimal lookup this crate needs; it is meant to be
-//! unified with segur-ins's `PatientIndex` (issue 3) when that lands.
+//! The host's patient file is segur-ins's
+//! [`PatientIndex`](segur_ins::sentinelle::PatientIndex) — the one
+//! patient-index trait of the whole SDK (INSi / Sentinelle, DMP, MSSanté):
+//! patients are looked up by INS and by strict traits
+//! ([`traits_match`](segur_ins::sentinelle::traits_match)).
 
 use std::sync::Arc;
 
-use segur_ins::{Identity, Ins};
+use segur_ins::Ins;
+use segur_ins::sentinelle::{LocalPatientId, PatientIndex, PatientRecord, traits_match};
 use segur_ssi::antivirus::{ScanVerdict, Scanner};
 use segur_ssi::audit::Outcome;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::address::MailAddress;
 use crate::documents::{DocumentPatient, ii_key};
@@ -26,70 +30,10 @@ use crate::message::parse::{MssHeaders, ParsedAttachment, Party, Report, parse_m
 use crate::message::{XDM_FILE_NAME, display_subject};
 use crate::patient_mailbox::matricule_of;
 use crate::trace::{Tracer, kinds};
-use crate::xdm::{XdmLimits, unpack};
-
-/// A patient of the host's patient file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KnownPatient {
-    /// The host's id of the patient file.
-    pub local_id: String,
-    /// The identity (traits, INS, RNIV status).
-    pub identity: Identity,
-}
-
-/// Patient lookup in the host's patient file.
-pub trait PatientLookup: Send + Sync {
-    /// Patients whose recorded INS is `ins`.
-    fn by_ins(&self, ins: &Ins) -> std::result::Result<Vec<KnownPatient>, String>;
-    /// Patients whose birth name, first given name and birth date match.
-    fn by_traits(
-        &self,
-        family_name: &str,
-        given_name: Option<&str>,
-        birth_date: Option<Date>,
-    ) -> std::result::Result<Vec<KnownPatient>, String>;
-}
-
-/// An in-memory patient file (tests, examples).
-#[derive(Debug, Clone, Default)]
-pub struct InMemoryPatients(pub Vec<KnownPatient>);
+use crate::xdm::{XdmAction, XdmLimits, unpack};
 
 fn same_name(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
-}
-
-impl PatientLookup for InMemoryPatients {
-    fn by_ins(&self, ins: &Ins) -> std::result::Result<Vec<KnownPatient>, String> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|p| p.identity.recorded_ins() == Some(ins))
-            .cloned()
-            .collect())
-    }
-
-    fn by_traits(
-        &self,
-        family_name: &str,
-        given_name: Option<&str>,
-        birth_date: Option<Date>,
-    ) -> std::result::Result<Vec<KnownPatient>, String> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|p| {
-                let t = p.identity.traits();
-                same_name(t.birth_family_name().as_str(), family_name)
-                    && given_name.is_none_or(|g| {
-                        g.split_whitespace()
-                            .next()
-                            .is_some_and(|g| same_name(t.first_given_name().as_str(), g))
-                    })
-                    && birth_date.is_none_or(|d| t.birth_date().date() == d)
-            })
-            .cloned()
-            .collect())
-    }
 }
 
 /// A document already held by the host.
@@ -102,7 +46,7 @@ pub struct HeldDocument {
     /// `versionNumber`.
     pub version: Option<u32>,
     /// Patient file it is attached to.
-    pub patient_local_id: String,
+    pub patient_local_id: LocalPatientId,
 }
 
 /// The documents the host holds.
@@ -139,7 +83,8 @@ pub enum CandidateReason {
     SameInsNotQualified,
     /// Same INS, qualified, but the traits of the document differ.
     SameInsTraitsDiffer,
-    /// Same birth name, given name and birth date (no INS match).
+    /// Same strict traits (birth name, given names, birth date, sex, birth
+    /// place when known on both sides), no INS match.
     SameTraits,
 }
 
@@ -147,7 +92,7 @@ pub enum CandidateReason {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Candidate {
     /// The patient file.
-    pub local_id: String,
+    pub local_id: LocalPatientId,
     /// Why.
     pub reason: CandidateReason,
 }
@@ -159,7 +104,7 @@ pub enum PatientMatch {
     /// The INS is qualified locally and the traits agree: attach automatically.
     Automatic {
         /// The patient file.
-        local_id: String,
+        local_id: LocalPatientId,
     },
     /// The user must choose (or create a patient).
     Candidates(Vec<Candidate>),
@@ -180,6 +125,12 @@ pub enum Novelty {
     },
     /// Already held (same `uniqueId`), or an older version than the one held.
     AlreadyHeld,
+    /// The sender withdraws this document (XDM action `D`): the host should
+    /// mark the held copy as withdrawn, never integrate it as new.
+    Withdrawn {
+        /// The held copy (`uniqueId`), when the host has it.
+        held: Option<String>,
+    },
 }
 
 /// Where the message comes from (SC.MSS/UX.25/31).
@@ -218,6 +169,8 @@ pub struct ReceivedDocument {
     pub pdf: Option<Vec<u8>>,
     /// New, new version or already held.
     pub novelty: Novelty,
+    /// The action the sender asks (first sending, replacement, withdrawal).
+    pub action: XdmAction,
 }
 
 impl std::fmt::Debug for ReceivedDocument {
@@ -269,7 +222,7 @@ pub struct Reception {
 /// The reception pipeline.
 pub struct Receiver {
     scanner: Arc<dyn Scanner>,
-    patients: Arc<dyn PatientLookup>,
+    patients: Arc<dyn PatientIndex>,
     documents: Arc<dyn DocumentRegistry>,
     limits: XdmLimits,
     tracer: Option<Tracer>,
@@ -316,7 +269,7 @@ impl Receiver {
     /// A pipeline with the default XDM limits.
     pub fn new(
         scanner: Arc<dyn Scanner>,
-        patients: Arc<dyn PatientLookup>,
+        patients: Arc<dyn PatientIndex>,
         documents: Arc<dyn DocumentRegistry>,
     ) -> Self {
         Self {
@@ -414,7 +367,7 @@ impl Receiver {
                     );
                 }
                 if let Some(PatientMatch::Automatic { local_id }) = &reception.patient {
-                    ev = ev.with_patient(local_id.clone());
+                    ev = ev.with_patient(local_id.to_string());
                 }
                 ev
             });
@@ -471,12 +424,21 @@ impl Receiver {
             if patient_ins.is_none() {
                 patient_ins = patient.ins;
             }
-            let novelty = self.novelty(
-                &d.entry.unique_id,
-                set_id.as_deref(),
-                version,
-                replaces.as_deref(),
-            );
+            let novelty = if d.action == XdmAction::Delete {
+                Novelty::Withdrawn {
+                    held: self
+                        .documents
+                        .by_id(&d.entry.unique_id)
+                        .map(|h| h.unique_id),
+                }
+            } else {
+                self.novelty(
+                    &d.entry.unique_id,
+                    set_id.as_deref(),
+                    version,
+                    replaces.as_deref(),
+                )
+            };
             reception.documents.push(ReceivedDocument {
                 uri: d.uri,
                 unique_id: d.entry.unique_id.clone(),
@@ -490,6 +452,7 @@ impl Receiver {
                 cda: d.data,
                 pdf,
                 novelty,
+                action: d.action,
             });
             if reception.patient_info.is_none() {
                 reception.patient_info = Some(DocumentPatient {
@@ -542,26 +505,33 @@ impl Receiver {
     }
 
     fn match_patient(&self, info: &DocumentPatient) -> Result<PatientMatch> {
-        let err = |e: String| ReceptionError::PatientIndex(e);
-        let traits_agree = |p: &KnownPatient| {
-            let t = p.identity.traits();
-            info.family_name
-                .as_deref()
-                .is_none_or(|f| same_name(t.birth_family_name().as_str(), f))
-                && info.birth_date.is_none_or(|d| t.birth_date().date() == d)
+        let err =
+            |e: segur_ins::sentinelle::IndexError| ReceptionError::PatientIndex(e.to_string());
+        let probe = info.traits();
+        // With full traits, the INSi equivalence rules; else what the
+        // document gives (birth name, birth date).
+        let traits_agree = |p: &PatientRecord| match &probe {
+            Some(t) => traits_match(p.identity.traits(), t),
+            None => {
+                let t = p.identity.traits();
+                info.family_name
+                    .as_deref()
+                    .is_none_or(|f| same_name(t.birth_family_name().as_str(), f))
+                    && info.birth_date.is_none_or(|d| t.birth_date().date() == d)
+            }
         };
         let mut candidates: Vec<Candidate> = Vec::new();
         if let Some(ins) = &info.ins {
-            let found = self.patients.by_ins(ins).map_err(err)?;
-            let automatic: Vec<&KnownPatient> = found
+            let found = self.patients.find_by_ins(ins).map_err(err)?;
+            let automatic: Vec<&PatientRecord> = found
                 .iter()
                 .filter(|p| {
                     p.identity.qualified_ins().is_some_and(|q| q.ins() == ins) && traits_agree(p)
                 })
                 .collect();
-            if automatic.len() == 1 {
+            if let [only] = automatic.as_slice() {
                 return Ok(PatientMatch::Automatic {
-                    local_id: automatic[0].local_id.clone(),
+                    local_id: only.id.clone(),
                 });
             }
             for p in &found {
@@ -571,20 +541,16 @@ impl Receiver {
                     CandidateReason::SameInsTraitsDiffer
                 };
                 candidates.push(Candidate {
-                    local_id: p.local_id.clone(),
+                    local_id: p.id.clone(),
                     reason,
                 });
             }
         }
-        if let Some(f) = &info.family_name {
-            for p in self
-                .patients
-                .by_traits(f, info.given_names.as_deref(), info.birth_date)
-                .map_err(err)?
-            {
-                if !candidates.iter().any(|c| c.local_id == p.local_id) {
+        if let Some(t) = &probe {
+            for p in self.patients.find_by_traits(t).map_err(err)? {
+                if !candidates.iter().any(|c| c.local_id == p.id) {
                     candidates.push(Candidate {
-                        local_id: p.local_id,
+                        local_id: p.id,
                         reason: CandidateReason::SameTraits,
                     });
                 }

@@ -40,6 +40,25 @@ pub mod kinds {
     /// A notification (MDN / DSN) was received and matched.
     pub const NOTIFICATION_RECEIVED: AuditKind =
         AuditKind::from_static("mss.notification.received");
+    /// A message was put in the send queue (or put back after a failure).
+    pub const OUTBOX_QUEUED: AuditKind = AuditKind::from_static("mss.outbox.queued");
+    /// A submission attempt failed; the message stays queued.
+    pub const OUTBOX_RETRY: AuditKind = AuditKind::from_static("mss.outbox.retry");
+    /// A queued message was refused for good (or given up).
+    pub const OUTBOX_FAILED: AuditKind = AuditKind::from_static("mss.outbox.failed");
+    /// A message left in flight by a crash was put back in the queue.
+    pub const OUTBOX_RECOVERED: AuditKind = AuditKind::from_static("mss.outbox.recovered");
+    /// An interrupted submission was found at the operator: not sent again.
+    pub const OUTBOX_RECONCILED: AuditKind = AuditKind::from_static("mss.outbox.reconciled");
+    /// An interrupted submission was sent again (the operator could not tell
+    /// whether it had it).
+    pub const OUTBOX_RESENT: AuditKind = AuditKind::from_static("mss.outbox.resent");
+    /// A queued message was withdrawn by the user.
+    pub const OUTBOX_CANCELLED: AuditKind = AuditKind::from_static("mss.outbox.cancelled");
+    /// A read notification (MDN) was queued for a message the user read.
+    pub const MDN_QUEUED: AuditKind = AuditKind::from_static("mss.mdn.queued");
+    /// A read notification was asked for but not sent (policy, user choice).
+    pub const MDN_NOT_SENT: AuditKind = AuditKind::from_static("mss.mdn.not_sent");
 }
 
 /// Writes the crate's traces; a no-op without a trail.

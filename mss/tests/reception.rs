@@ -11,10 +11,10 @@ use segur_cda::clock::OidSequence;
 use segur_cda::samples;
 use segur_cda::xds::XdsCode;
 use segur_ids::Oid;
+use segur_ins::sentinelle::{InMemoryPatientIndex, LocalPatientId, PatientIndex};
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient};
 use segur_mss::reception::{
-    CandidateReason, HeldDocument, InMemoryDocuments, InMemoryPatients, KnownPatient, Novelty,
-    PatientMatch, Provenance, Receiver,
+    CandidateReason, HeldDocument, InMemoryDocuments, Novelty, PatientMatch, Provenance, Receiver,
 };
 use segur_mss::trace::{Tracer, kinds};
 use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
@@ -38,6 +38,7 @@ fn message(from: &str, extra: Vec<(&str, &[u8])>) -> (Vec<u8>, String) {
             cda: n1("DOC-R-"),
             entry: Default::default(),
             pdf: None,
+            action: None,
         }],
         &PackOptions {
             source_id: Oid::parse("1.2.250.1.999.77.1").unwrap(),
@@ -72,21 +73,25 @@ fn message(from: &str, extra: Vec<(&str, &[u8])>) -> (Vec<u8>, String) {
     (b.build(time::OffsetDateTime::now_utc()).unwrap().bytes, id)
 }
 
-fn patients(qualified: bool) -> Arc<InMemoryPatients> {
+fn unqualified_identity() -> segur_ins::Identity {
+    let ctx = segur_ins::EventContext::new(time::OffsetDateTime::UNIX_EPOCH, "t");
+    segur_ins::Identity::new(
+        samples::patient_identity().traits().clone(),
+        segur_ins::CollectionMethod::SaisieManuelle,
+        &ctx,
+    )
+}
+
+/// segur-ins's in-memory patient index: the first file is `P000001`.
+fn patients(qualified: bool) -> Arc<InMemoryPatientIndex> {
     let identity = if qualified {
         samples::patient_identity()
     } else {
-        let ctx = segur_ins::EventContext::new(time::OffsetDateTime::UNIX_EPOCH, "t");
-        segur_ins::Identity::new(
-            samples::patient_identity().traits().clone(),
-            segur_ins::CollectionMethod::SaisieManuelle,
-            &ctx,
-        )
+        unqualified_identity()
     };
-    Arc::new(InMemoryPatients(vec![KnownPatient {
-        local_id: "P1".into(),
-        identity,
-    }]))
+    let index = InMemoryPatientIndex::new();
+    index.create(identity).unwrap();
+    Arc::new(index)
 }
 
 #[tokio::test]
@@ -117,11 +122,18 @@ async fn xdm_message_is_matched_and_integrated_automatically() {
     let d = &rec.documents[0];
     assert_eq!(d.unique_id, id);
     assert_eq!(d.novelty, Novelty::New);
+    // The document's strict traits are complete: the INSi equivalence
+    // rules of segur-ins decide the automatic match.
+    let traits = rec.patient_info.as_ref().unwrap().traits().unwrap();
+    assert!(segur_ins::sentinelle::traits_match(
+        samples::patient_identity().traits(),
+        &traits
+    ));
     assert!(d.pdf.as_ref().unwrap().starts_with(b"%PDF"));
     assert_eq!(
         rec.patient,
         Some(PatientMatch::Automatic {
-            local_id: "P1".into()
+            local_id: LocalPatientId::new("P000001")
         })
     );
     assert!(rec.patient_info.as_ref().unwrap().ins.is_some());
@@ -140,7 +152,7 @@ async fn xdm_message_is_matched_and_integrated_automatically() {
         .query(&AuditFilter::new().kind(kinds::MESSAGE_RECEIVED))
         .unwrap();
     assert_eq!(traced.len(), 1);
-    assert_eq!(traced[0].event.patient_ref.as_deref(), Some("P1"));
+    assert_eq!(traced[0].event.patient_ref.as_deref(), Some("P000001"));
     assert_eq!(traced[0].event.document_ref.as_deref(), Some(id.as_str()));
 }
 
@@ -161,13 +173,27 @@ async fn unqualified_or_unknown_patients_give_candidates() {
     }
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
-        Arc::new(InMemoryPatients::default()),
+        Arc::new(InMemoryPatientIndex::new()),
         Arc::new(InMemoryDocuments::default()),
     );
     assert_eq!(
         r.receive(&raw).await.unwrap().patient,
         Some(PatientMatch::NotFound)
     );
+    // Two files with the same traits (a duplicate): both proposed, never
+    // an automatic choice.
+    let index = InMemoryPatientIndex::new();
+    index.create(unqualified_identity()).unwrap();
+    index.create(unqualified_identity()).unwrap();
+    let r = Receiver::new(
+        Arc::new(EicarScanner::new()),
+        Arc::new(index),
+        Arc::new(InMemoryDocuments::default()),
+    );
+    match r.receive(&raw).await.unwrap().patient {
+        Some(PatientMatch::Candidates(c)) => assert_eq!(c.len(), 2),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -177,7 +203,7 @@ async fn held_documents_and_versions() {
         unique_id: unique_id.into(),
         set_id: None,
         version,
-        patient_local_id: "P1".into(),
+        patient_local_id: LocalPatientId::new("P000001"),
     };
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
@@ -203,7 +229,7 @@ async fn held_documents_and_versions() {
         unique_id: "old^1".into(),
         set_id: Some(set_id),
         version: Some(0),
-        patient_local_id: "P1".into(),
+        patient_local_id: LocalPatientId::new("P000001"),
     };
     let r = Receiver::new(
         Arc::new(EicarScanner::new()),
@@ -289,4 +315,109 @@ async fn patient_provenance_and_unsafe_archives() {
         rec.xdm_error
     );
     assert!(rec.documents.is_empty());
+}
+
+fn pack_message(docs: Vec<DocumentToPack>) -> (Vec<u8>, Vec<String>) {
+    let packed = pack(
+        docs,
+        &PackOptions {
+            source_id: Oid::parse("1.2.250.1.999.77.1").unwrap(),
+            content_type_code: XdsCode::new("04", "1.2.250.1.213.1.1.4.12", "Consultation"),
+            readme: ReadmeInfo {
+                sender: "x".into(),
+                contact: "x".into(),
+                software: "x".into(),
+            },
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        },
+    )
+    .unwrap();
+    let ids = packed
+        .documents
+        .iter()
+        .map(|d| d.facts.id.clone())
+        .collect();
+    let p = &packed.patient;
+    let patient = MessagePatient {
+        family_name: p.family_name.clone().unwrap(),
+        given_name: "CAMILLE".into(),
+        birth_date: p.birth_date.unwrap(),
+        file_number: None,
+        ins_qualified: true,
+        key: p.key(),
+    };
+    let raw = MessageBuilder::new("cardio@hopital.mssante.fr".parse().unwrap(), "DEV935997")
+        .to(Recipient::address("dr@test.mssante.fr".parse().unwrap()).unwrap())
+        .text("Bonjour")
+        .documents(packed.zip, packed.documents, patient)
+        .build(time::OffsetDateTime::now_utc())
+        .unwrap()
+        .bytes;
+    (raw, ids)
+}
+
+#[tokio::test]
+async fn replacement_and_withdrawal_of_a_held_document() {
+    use segur_mss::xdm::XdmAction;
+    let patient = samples::patient().build().unwrap();
+    let ids = OidSequence::new(Oid::parse("1.2.250.1.999.77").unwrap(), "DOC-W-");
+    let v1 = samples::consultation_header(patient, &samples::clock(), &ids)
+        .build_n1(NonXmlBody::pdf(samples::simple_pdf(&["version 1"])))
+        .unwrap();
+    let v2 =
+        segur_cda::versions::new_version(&v1, v1.body.clone(), &ids, &samples::clock()).unwrap();
+    let to_pack = |d: &segur_cda::Document, action| DocumentToPack {
+        cda: d.to_xml(),
+        entry: Default::default(),
+        pdf: None,
+        action,
+    };
+    let (_, v1_ids) = pack_message(vec![to_pack(&v1, None)]);
+    let held_v1 = HeldDocument {
+        unique_id: v1_ids[0].clone(),
+        set_id: None,
+        version: Some(1),
+        patient_local_id: LocalPatientId::new("P000001"),
+    };
+    let receiver = |held: Vec<HeldDocument>| {
+        Receiver::new(
+            Arc::new(EicarScanner::new()),
+            patients(true),
+            Arc::new(InMemoryDocuments(held)),
+        )
+    };
+
+    // The new version: action `C`, the held copy it replaces, the subject
+    // shown without the technical prefix.
+    let (raw, _) = pack_message(vec![to_pack(&v2, None)]);
+    let rec = receiver(vec![held_v1.clone()]).receive(&raw).await.unwrap();
+    assert!(
+        rec.subject
+            .starts_with("Annule et remplace CR de consultation"),
+        "{}",
+        rec.subject
+    );
+    let d = &rec.documents[0];
+    assert_eq!(d.action, XdmAction::Replace);
+    assert_eq!(
+        d.novelty,
+        Novelty::NewVersion {
+            replaces: Some(v1_ids[0].clone())
+        }
+    );
+
+    // The withdrawal of v1: never integrated as new, the held copy named.
+    let (raw, _) = pack_message(vec![to_pack(&v1, Some(XdmAction::Delete))]);
+    let rec = receiver(vec![held_v1]).receive(&raw).await.unwrap();
+    assert!(rec.subject.starts_with("Annulation "), "{}", rec.subject);
+    assert_eq!(rec.documents[0].action, XdmAction::Delete);
+    assert_eq!(
+        rec.documents[0].novelty,
+        Novelty::Withdrawn {
+            held: Some(v1_ids[0].clone())
+        }
+    );
+    // The withdrawal of a document never received: nothing to withdraw.
+    let rec = receiver(vec![]).receive(&raw).await.unwrap();
+    assert_eq!(rec.documents[0].novelty, Novelty::Withdrawn { held: None });
 }

@@ -50,6 +50,7 @@ fn doc(cda: Vec<u8>) -> DocumentToPack {
         cda,
         entry: Default::default(),
         pdf: None,
+        action: None,
     }
 }
 
@@ -208,5 +209,136 @@ proptest::proptest! {
         }
         proptest::prop_assert_eq!(&un.submissions[0].1.entries, &packed.submission.entries);
         proptest::prop_assert_eq!(un.patient_ids().len(), 1);
+    }
+}
+
+#[test]
+fn replace_and_withdraw_actions_round_trip() {
+    use segur_mss::xdm::XdmAction;
+    let patient = samples::patient().build().unwrap();
+    let ids = OidSequence::new(Oid::parse("1.2.250.1.999.77").unwrap(), "DOC-V-");
+    let v1 = samples::consultation_header(patient, &samples::clock(), &ids)
+        .build_n1(NonXmlBody::pdf(samples::simple_pdf(&["version 1"])))
+        .unwrap();
+    let v2 =
+        segur_cda::versions::new_version(&v1, v1.body.clone(), &ids, &samples::clock()).unwrap();
+
+    // A new version (RPLC in the CDA): the action is `C` without asking.
+    let packed = pack(vec![doc(v2.to_xml())], &opts()).unwrap();
+    assert_eq!(packed.documents[0].facts.action, XdmAction::Replace);
+    let archive = read_archive(&packed.zip, &XdmLimits::default()).unwrap();
+    let metadata = String::from_utf8(archive.subsets[0].metadata.clone()).unwrap();
+    assert!(
+        metadata.contains(
+            "<rim:Slot name=\"urn:action:extraMetadataSlot\"><rim:ValueList><rim:Value>C</rim:Value>"
+        ),
+        "{metadata}"
+    );
+    let un = unpack(&packed.zip, &XdmLimits::default()).unwrap();
+    assert_eq!(un.documents[0].action, XdmAction::Replace);
+    let patient = message_patient(&packed);
+    let msg = MessageBuilder::new("dr@test.mssante.fr".parse().unwrap(), "DEV935997")
+        .to(Recipient::address("cardio@hopital.mssante.fr".parse().unwrap()).unwrap())
+        .documents(
+            packed.zip.clone(),
+            packed.documents.clone(),
+            patient.clone(),
+        )
+        .build(time::OffsetDateTime::now_utc())
+        .unwrap();
+    assert!(
+        msg.subject
+            .starts_with("XDM/1.0/DDM+Annule et remplace CR de consultation "),
+        "{}",
+        msg.subject
+    );
+
+    // A first sending has no slot and no prefix.
+    let packed1 = pack(vec![doc(v1.to_xml())], &opts()).unwrap();
+    assert_eq!(packed1.documents[0].facts.action, XdmAction::Original);
+    let md1 = read_archive(&packed1.zip, &XdmLimits::default()).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&md1.subsets[0].metadata).contains("urn:action:extraMetadataSlot")
+    );
+    assert_eq!(
+        unpack(&packed1.zip, &XdmLimits::default())
+            .unwrap()
+            .documents[0]
+            .action,
+        XdmAction::Original
+    );
+
+    // Asking for a replacement without RPLC in the CDA is refused.
+    let mut bad = doc(v1.to_xml());
+    bad.action = Some(XdmAction::Replace);
+    match pack(vec![bad], &opts()).unwrap_err() {
+        segur_mss::Error::Message(segur_mss::MessageError::InvalidDocument { reason, .. }) => {
+            assert!(reason.contains("RPLC"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A withdrawal: `D`, read back, subject « Annulation ».
+    let mut withdraw = doc(v1.to_xml());
+    withdraw.action = Some(XdmAction::Delete);
+    let packed_d = pack(vec![withdraw], &opts()).unwrap();
+    let un = unpack(&packed_d.zip, &XdmLimits::default()).unwrap();
+    assert_eq!(un.documents[0].action, XdmAction::Delete);
+    let msg = MessageBuilder::new("dr@test.mssante.fr".parse().unwrap(), "DEV935997")
+        .to(Recipient::address("cardio@hopital.mssante.fr".parse().unwrap()).unwrap())
+        .documents(packed_d.zip.clone(), packed_d.documents.clone(), patient)
+        .build(time::OffsetDateTime::now_utc())
+        .unwrap();
+    assert!(
+        msg.subject
+            .starts_with("XDM/1.0/DDM+Annulation CR de consultation "),
+        "{}",
+        msg.subject
+    );
+}
+
+#[test]
+fn an_unknown_action_value_is_read_as_a_first_sending() {
+    use segur_mss::xdm::XdmAction;
+    let cda = n1("DOC-U-", &["u"], true);
+    let packed = pack(vec![doc(cda)], &opts()).unwrap();
+    let archive = read_archive(&packed.zip, &XdmLimits::default()).unwrap();
+    let s = &archive.subsets[0];
+    let metadata = String::from_utf8(s.metadata.clone()).unwrap();
+    // Insert an action slot with a value no convention knows.
+    let pos = metadata.find("<rim:ExtrinsicObject").unwrap();
+    let end = pos + metadata[pos..].find('>').unwrap() + 1;
+    let tampered = format!(
+        "{}<rim:Slot name=\"urn:action:extraMetadataSlot\"><rim:ValueList><rim:Value>X</rim:Value></rim:ValueList></rim:Slot>{}",
+        &metadata[..end],
+        &metadata[end..]
+    );
+    let documents = s
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), "x".to_owned(), f.data.clone()))
+        .collect();
+    let zip = write_archive(
+        &[SubsetToWrite {
+            name: s.name.clone(),
+            metadata: tampered.into_bytes(),
+            documents,
+        }],
+        &opts().readme,
+        time::OffsetDateTime::UNIX_EPOCH,
+    )
+    .unwrap();
+    let un = unpack(&zip, &XdmLimits::default()).unwrap();
+    assert_eq!(un.documents[0].action, XdmAction::Original);
+}
+
+fn message_patient(packed: &segur_mss::xdm::Packed) -> segur_mss::message::MessagePatient {
+    segur_mss::message::MessagePatient {
+        family_name: packed.patient.family_name.clone().unwrap(),
+        given_name: packed.patient.given_names.clone().unwrap(),
+        birth_date: packed.patient.birth_date.unwrap(),
+        file_number: None,
+        ins_qualified: packed.patient.ins.is_some(),
+        key: packed.patient.key(),
     }
 }

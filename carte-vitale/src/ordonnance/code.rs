@@ -378,7 +378,6 @@ impl Symbol {
     }
 
     /// A 1-bit greyscale PNG with the quiet zone, `module_px` pixels per module.
-    #[cfg(feature = "image")]
     pub fn to_png(&self, module_px: u32) -> Result<Vec<u8>, CodeError> {
         let px = module_px.clamp(1, 64) as usize;
         let q = self.symbology.quiet_zone();

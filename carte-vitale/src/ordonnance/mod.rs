@@ -5,8 +5,9 @@
 //!   [`IdGenerator`] (default format documented there).
 //! - [`code`]: the payload ([`CodePayload`]), QR / DataMatrix symbols
 //!   ([`Symbol`]), SVG / PNG / PDF drawing, and reading back from images.
-//! - [`prescription`]: [`Prescription`], the [`PrescriptionRenderer`] seam
-//!   and the [`N1Renderer`].
+//! - [`prescription`]: [`Prescription`] (its content in segur-cda's volet
+//!   models), the [`PrescriptionRenderer`] seam and the [`CisisRenderer`]
+//!   ([`N3Renderer`] eP-MED-DM, [`N1Renderer`] acts).
 //! - [`print`]: the one-page PDF with the code at the bottom left.
 
 pub mod code;
@@ -22,5 +23,6 @@ pub use id::{
     SqliteSequence, check_character,
 };
 pub use prescription::{
-    N1Renderer, Prescription, PrescriptionKind, PrescriptionRenderer, RenderRequest,
+    CisisRenderer, N1Renderer, N3Renderer, Prescription, PrescriptionContent, PrescriptionKind,
+    PrescriptionRenderer, RenderRequest,
 };

@@ -3,6 +3,7 @@
 mod apcv;
 mod code;
 mod envoi_y;
+mod patient;
 mod vitale;
 
 use std::sync::Arc;

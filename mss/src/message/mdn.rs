@@ -7,9 +7,7 @@ use time::OffsetDateTime;
 
 use crate::address::MailAddress;
 use crate::error::{BounceReason, DeliveryError, MessageError};
-use crate::message::mime::{
-    Header, Part, format_mailbox, new_message_id, rfc5322_date, write_message,
-};
+use crate::message::mime::{Header, Part, format_mailbox, rfc5322_date, write_message};
 use crate::message::parse::ParsedMessage;
 use crate::message::{MessageTrace, OutgoingMessage};
 
@@ -53,9 +51,14 @@ impl DispositionType {
 pub struct Disposition {
     /// What happened.
     pub kind: DispositionType,
-    /// `true`: sent automatically by the software (`automatic-action/MDN-sent-automatically`);
-    /// `false`: after a user action (`manual-action/MDN-sent-manually`).
+    /// Action mode: `true` when the software did it (`automatic-action`,
+    /// e.g. integration), `false` when the user did (`manual-action`, e.g.
+    /// displaying the message).
     pub automatic: bool,
+    /// Sending mode: `true` when the MDN goes without asking the user
+    /// (`MDN-sent-automatically`, under the host's policy), `false` when
+    /// the user confirmed it (`MDN-sent-manually`).
+    pub sent_automatically: bool,
     /// Integration error: code and label (`processed/Error: 902^Patient inconnu`,
     /// ANS HL7v2 volet).
     pub error: Option<(String, String)>,
@@ -67,7 +70,17 @@ impl Disposition {
         Self {
             kind: DispositionType::Displayed,
             automatic: false,
+            sent_automatically: false,
             error: None,
+        }
+    }
+
+    /// The user displayed the message and the software sent the receipt
+    /// without asking (`manual-action/MDN-sent-automatically; displayed`).
+    pub fn displayed_sent_automatically() -> Self {
+        Self {
+            sent_automatically: true,
+            ..Self::displayed()
         }
     }
 
@@ -76,6 +89,7 @@ impl Disposition {
         Self {
             kind: DispositionType::Processed,
             automatic: true,
+            sent_automatically: true,
             error: None,
         }
     }
@@ -85,16 +99,25 @@ impl Disposition {
         Self {
             kind: DispositionType::Processed,
             automatic: true,
+            sent_automatically: true,
             error: Some((code.into(), label.into())),
         }
     }
 
     fn field(&self) -> String {
-        let mode = if self.automatic {
-            "automatic-action/MDN-sent-automatically"
-        } else {
-            "manual-action/MDN-sent-manually"
-        };
+        let mode = format!(
+            "{}/{}",
+            if self.automatic {
+                "automatic-action"
+            } else {
+                "manual-action"
+            },
+            if self.sent_automatically {
+                "MDN-sent-automatically"
+            } else {
+                "MDN-sent-manually"
+            }
+        );
         match &self.error {
             Some((code, label)) => format!("{mode}; {}/Error: {code}^{label}", self.kind.as_str()),
             None => format!("{mode}; {}", self.kind.as_str()),
@@ -283,6 +306,29 @@ pub fn parse_delivery_status(text: &str) -> DeliveryStatus {
     ds
 }
 
+/// The `Message-ID` of the MDN answering `original_id` from `from` with
+/// this disposition: derived from them, so that the same receipt queued
+/// twice (two workstations, a retry after a crash) is one message for the
+/// send queue, which is idempotent on `Message-ID`.
+pub fn mdn_message_id(original_id: &str, from: &MailAddress, disposition: &Disposition) -> String {
+    let seed = format!(
+        "{original_id}\n{}\n{}\n{}",
+        from.as_str().to_ascii_lowercase(),
+        disposition.kind.as_str(),
+        disposition
+            .error
+            .as_ref()
+            .map(|e| e.0.as_str())
+            .unwrap_or("")
+    );
+    let d = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
+    let hex: String = d.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("<mdn.{hex}@{}>", from.domain())
+}
+
 /// Builds the MDN answering `original`, from our mailbox `from`
 /// (SC.MSS read receipts). Refused when no notification was requested.
 pub fn build_mdn(
@@ -313,7 +359,7 @@ pub fn build_mdn(
             }
         ),
     };
-    let message_id = new_message_id(from.domain());
+    let message_id = mdn_message_id(&original_id, from, disposition);
     let human = match &disposition.error {
         Some((code, label)) => {
             format!("Le message {original_id} n'a pas pu être intégré : erreur {code} ({label}).")
@@ -475,7 +521,7 @@ mod tests {
             ("4.2.2", BounceReason::MailboxFull),
             ("5.3.4", BounceReason::MessageTooLarge),
             ("5.7.1", BounceReason::NotAuthorized),
-            ("5.4.4", BounceReason::Other),
+            ("5.4.4", BounceReason::UnknownDomain),
             ("junk", BounceReason::Other),
         ] {
             assert_eq!(BounceReason::from_status(s), r, "{s}");

@@ -64,7 +64,7 @@ impl std::fmt::Debug for OutgoingMessage {
 }
 
 /// Facts about a message kept for the audit trail (never message bodies).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MessageTrace {
     /// `message`, `documents`, `mdn`…
     pub kind: String,
@@ -154,6 +154,9 @@ pub struct DocumentFacts {
     pub paired_with: Option<String>,
     /// Whether the document replaces an earlier version (RPLC).
     pub replaces: Option<String>,
+    /// What the recipient is asked to do with it (first sending, new
+    /// version `C`, withdrawal `D`).
+    pub action: crate::xdm::XdmAction,
 }
 
 /// A document sent in the XDM package, with its PDF rendering.
@@ -169,7 +172,9 @@ pub struct SentDocument {
 
 /// `XDM/1.0/DDM+<libellé> <NOM> <prénom> <JJ/MM/AAAA>` (ECO.2.1.3): the
 /// document type label for one document (or one N1+N3 pair), else
-/// "`N documents`"; "Annule et remplace" before the label of a new version.
+/// "`N documents`"; "Annule et remplace" before the label of a new version
+/// (AMBU.MSS/va1.02), "Annulation" before that of a withdrawal (our choice,
+/// see [`crate::xdm::action`]).
 pub fn xdm_subject(documents: &[DocumentFacts], patient: &MessagePatient) -> String {
     // An N1+N3 pair counts as one document.
     let distinct = documents
@@ -188,8 +193,11 @@ pub fn xdm_subject(documents: &[DocumentFacts], patient: &MessagePatient) -> Str
     } else {
         format!("{distinct} documents")
     };
-    let replace = if documents.iter().any(|d| d.replaces.is_some()) {
+    use crate::xdm::XdmAction;
+    let replace = if documents.iter().any(|d| d.action == XdmAction::Replace) {
         "Annule et remplace "
+    } else if !documents.is_empty() && documents.iter().all(|d| d.action == XdmAction::Delete) {
+        "Annulation "
     } else {
         ""
     };

@@ -63,6 +63,7 @@ pub struct OperatorSimulatorBuilder {
     patients: Vec<(MailAddress, PatientMailboxState)>,
     idle_timeout: Option<Duration>,
     max_size: u64,
+    sent_copy: Option<String>,
     clock: SharedClock,
     pki: Option<Arc<TestPki>>,
 }
@@ -115,6 +116,14 @@ impl OperatorSimulatorBuilder {
         self
     }
 
+    /// Keeps a copy of every submitted message in the sender's `folder`
+    /// (as operators that file submissions in `Sent`): lets a client check
+    /// whether an interrupted submission arrived.
+    pub fn copy_submissions_to(mut self, folder: impl Into<String>) -> Self {
+        self.sent_copy = Some(folder.into());
+        self
+    }
+
     /// Clock for internal dates and DSNs.
     pub fn clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
@@ -142,7 +151,8 @@ impl OperatorSimulatorBuilder {
         for (s, m) in self.authorizations {
             authorizations.entry(s).or_default().push(m);
         }
-        let store = Store::new(self.accounts, self.patients, self.clock.clone());
+        let mut store = Store::new(self.accounts, self.patients, self.clock.clone());
+        store.sent_copy = self.sent_copy;
         let (kill_tx, _) = watch::channel(Kill::None);
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
@@ -326,6 +336,7 @@ impl OperatorSimulator {
             patients: Vec::new(),
             idle_timeout: None,
             max_size: crate::message::MES_MAX_SIZE,
+            sent_copy: None,
             clock: Arc::new(SystemClock),
             pki: None,
         }

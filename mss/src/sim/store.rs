@@ -49,6 +49,8 @@ pub(crate) struct Store {
     pub(crate) patients: HashMap<MailAddress, PatientMailboxState>,
     pub(crate) submissions: Vec<Submission>,
     pub(crate) closed_exchanges: HashSet<MailAddress>,
+    /// Folder of the sender where submissions are copied, if any.
+    pub(crate) sent_copy: Option<String>,
     clock: SharedClock,
 }
 
@@ -118,6 +120,7 @@ impl Store {
             patients: p,
             submissions: Vec::new(),
             closed_exchanges: HashSet::new(),
+            sent_copy: None,
             clock,
         }
     }
@@ -284,6 +287,10 @@ impl Store {
                 let dsn = self.dsn(&sender, envid.as_deref(), &receipts, &original_headers);
                 self.deliver(&sender, "INBOX", dsn, Vec::new());
             }
+        }
+        if let (Some(folder), Ok(sender)) = (self.sent_copy.clone(), MailAddress::parse(&sub.from))
+        {
+            self.deliver(&sender, &folder, sub.raw.clone(), vec!["\\Seen".to_owned()]);
         }
         self.submissions.push(sub);
     }

@@ -249,7 +249,18 @@ impl SmtpClient {
             return Err(rejected("DATA".into(), &r));
         }
         self.conn.write_all(&proto::dot_stuff(&msg.bytes)).await?;
-        let r = self.read_reply().await?;
+        // From here the operator may have the whole message: a lost
+        // connection no longer means "not sent".
+        let r = match self.read_reply().await {
+            Err(Error::Connection(c)) if c.is_connection_lost() => {
+                return Err(DeliveryError::OutcomeUnknown {
+                    message_id: msg.message_id.clone(),
+                    reason: c.to_string(),
+                }
+                .into());
+            }
+            r => r?,
+        };
         if !r.is_positive() {
             return Err(rejected("end of DATA".into(), &r));
         }

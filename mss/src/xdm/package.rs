@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 use crate::documents::{DocumentPatient, facts_from_header};
 use crate::error::{Error, MessageError, XdmError};
 use crate::message::SentDocument;
+use crate::xdm::action::{XdmAction, insert_action_slots, read_actions};
 use crate::xdm::archive::{
     ReadmeInfo, SubsetToWrite, XdmLimits, hash_and_size, read_archive, write_archive,
 };
@@ -42,6 +43,10 @@ pub struct DocumentToPack {
     pub entry: EntryOptions,
     /// PDF rendering for an N3 (an N1's embedded PDF is used otherwise).
     pub pdf: Option<Vec<u8>>,
+    /// The action asked of the recipient; `None`: a replacement when the CDA
+    /// has a `relatedDocument typeCode="RPLC"`, else a first sending. A
+    /// withdrawal ([`XdmAction::Delete`]) carries the document withdrawn.
+    pub action: Option<XdmAction>,
 }
 
 /// A packed archive with what the message needs.
@@ -77,7 +82,17 @@ pub fn pack(docs: Vec<DocumentToPack>, opts: &PackOptions) -> Result<Packed, Err
             document: format!("document {}", i + 1),
             reason: e.to_string(),
         })?;
-        let facts = facts_from_header(&doc.header)?;
+        let mut facts = facts_from_header(&doc.header)?;
+        if let Some(a) = d.action {
+            if a == XdmAction::Replace && facts.replaces.is_none() {
+                return Err(MessageError::InvalidDocument {
+                    document: facts.id,
+                    reason: "a new version must carry relatedDocument typeCode=\"RPLC\" to the version it replaces".into(),
+                }
+                .into());
+            }
+            facts.action = a;
+        }
         let this_patient = DocumentPatient::from_header(&doc.header);
         match &patient {
             Some(p) if p.key() != this_patient.key() => {
@@ -115,10 +130,22 @@ pub fn pack(docs: Vec<DocumentToPack>, opts: &PackOptions) -> Result<Packed, Err
     }
     for s in &sent {
         if let Some(p) = &s.facts.paired_with {
-            if !sent.iter().any(|o| &o.facts.id == p) {
+            let Some(partner) = sent.iter().find(|o| &o.facts.id == p) else {
                 return Err(MessageError::IncompletePair {
                     present: s.facts.id.clone(),
                     missing: p.clone(),
+                }
+                .into());
+            };
+            // A pair is replaced (or withdrawn) as a whole: both new
+            // versions, each RPLC to its previous one, XFRM between them.
+            if partner.facts.action != s.facts.action {
+                return Err(MessageError::InvalidDocument {
+                    document: s.facts.id.clone(),
+                    reason: format!(
+                        "the N1/N3 pair must be replaced or withdrawn together: {} is {:?}, {} is {:?}",
+                        s.facts.id, s.facts.action, partner.facts.id, partner.facts.action
+                    ),
                 }
                 .into());
             }
@@ -151,7 +178,13 @@ pub fn pack(docs: Vec<DocumentToPack>, opts: &PackOptions) -> Result<Packed, Err
         associations,
         ..Default::default()
     };
-    let metadata = submission.to_ebrim().into_bytes();
+    let actions: Vec<(String, XdmAction)> = submission
+        .entries
+        .iter()
+        .zip(&sent)
+        .map(|(e, s)| (e.entry_uuid.clone(), s.facts.action))
+        .collect();
+    let metadata = insert_action_slots(&submission.to_ebrim(), &actions).into_bytes();
     let zip = write_archive(
         &[SubsetToWrite {
             name: SUBSET.into(),
@@ -181,6 +214,8 @@ pub struct UnpackedDocument {
     pub entry: DocumentEntry,
     /// The document bytes.
     pub data: Vec<u8>,
+    /// The action the sender asks (`urn:action:extraMetadataSlot`).
+    pub action: XdmAction,
 }
 
 /// The content of a package.
@@ -225,6 +260,7 @@ pub fn unpack(zip: &[u8], limits: &XdmLimits) -> Result<Unpacked, XdmError> {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
+        let actions = read_actions(&subset.metadata);
         if submission.entries.is_empty() {
             return Err(XdmError::BadMetadata {
                 path,
@@ -270,6 +306,10 @@ pub fn unpack(zip: &[u8], limits: &XdmLimits) -> Result<Unpacked, XdmError> {
                 uri,
                 entry: entry.clone(),
                 data: file.data.clone(),
+                action: actions
+                    .iter()
+                    .find(|(id, _)| *id == entry.entry_uuid)
+                    .map_or(XdmAction::Original, |(_, a)| *a),
             });
         }
         out.submissions.push((subset.name.clone(), submission));
