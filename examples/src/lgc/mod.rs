@@ -6,6 +6,7 @@
 //! Each capability area lives in its own module.
 
 mod accounts;
+mod dmp;
 mod documents;
 mod patients;
 mod psc;
@@ -15,10 +16,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
-    BoxFuture, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError, HostInfo,
-    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
+    HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef, PatientFiles,
+    Security,
 };
 use segur_conformance::{IdSource, VirtualClock};
+use segur_dmp::vihf::AuthenticationMode;
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
 use segur_ssi::antivirus::{EicarScanner, Scanner};
 use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome, SqliteAuditTrail};
@@ -27,6 +30,7 @@ use segur_ssi::session::{SessionManager, SessionPolicy};
 use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
+use self::dmp::DmpState;
 use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
@@ -58,6 +62,10 @@ pub struct Settings {
     pub sessions: SessionPolicy,
     /// The antivirus received files go through.
     pub scanner: Arc<dyn Scanner>,
+    /// How the practice authenticates to the DMP: indirect with strong
+    /// authentication of the user (the VIHF signed with the structure's
+    /// certificate) by default.
+    pub dmp_authentication: AuthenticationMode,
 }
 
 impl Default for Settings {
@@ -70,6 +78,7 @@ impl Default for Settings {
             // A test double flagging the EICAR test file; a real LGC uses
             // `segur_ssi::antivirus::ClamdScanner`.
             scanner: Arc::new(EicarScanner::new()),
+            dmp_authentication: AuthenticationMode::IndirecteRenforcee,
         }
     }
 }
@@ -81,6 +90,7 @@ impl std::fmt::Debug for Settings {
             .field("lockout", &self.lockout)
             .field("sessions", &self.sessions)
             .field("scanner", &self.scanner.name())
+            .field("dmp_authentication", &self.dmp_authentication)
             .finish()
     }
 }
@@ -102,6 +112,7 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    dmp: DmpState,
 }
 
 impl Core {
@@ -131,6 +142,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            dmp: DmpState::default(),
         })
     }
 
@@ -228,6 +240,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn dmp(&self) -> Option<&dyn Dmp> {
+        Some(self)
+    }
+
     fn login(&self) -> Option<&dyn Login> {
         Some(self)
     }
@@ -238,6 +254,22 @@ impl Host for ReferenceLgc {
 
     fn observations(&self) -> Option<&dyn Observations> {
         Some(self)
+    }
+
+    fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+}
+
+/// A restart stops the services holding connections and state in memory
+/// and starts them again on the same stores (the practice's files and
+/// documents are the instance's persistent storage).
+impl Lifecycle for ReferenceLgc {
+    fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            core.dmp_restart(&self.settings).await
+        })
     }
 }
 
