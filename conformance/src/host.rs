@@ -18,6 +18,7 @@
 //! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
+//! | [`Host::sentinelle`] | [`Sentinelle`] | INS lookups (datamatrix, carte Vitale), background INSi verification, one-click qualification (`segur_ins::sentinelle`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
 //! was first defined has a default body returning
@@ -119,6 +120,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::context::{IdSource, VirtualClock};
+
+mod sentinelle;
+pub use sentinelle::{CreationOffer, DraftRef, InsiDisplay, InsiSetup, LookupOutcome, Sentinelle};
 
 /// A boxed, `Send` future: what async adapter methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -322,6 +326,12 @@ pub trait Host: Send + Sync + 'static {
 
     /// Restart control, if the host supports it.
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        None
+    }
+
+    /// The Sentinelle workflows (INS lookups, INSi verification,
+    /// qualification), if the host exposes them.
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         None
     }
 }

@@ -32,13 +32,19 @@
 //! # Built-in scenarios
 //!
 //! Besides the editor-evidence suite, the crate ships the suites `ins`
-//! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
-//! structured VSM and e-prescription with their N1 twin, versions, N1/N3
-//! pairs, lists, request ↔ report, display), `psc`
+//! (identity status shown; Sentinelle lookups by datamatrix and carte Vitale,
+//! background INSi verification, one-click qualification, explanations and
+//! traits differences, against the `segur_ins::insi::sim` simulator), `cda`
+//! (production, pre-filling, INS datamatrix, structured VSM and
+//! e-prescription with their N1 twin, versions, N1/N3 pairs, lists, request
+//! ↔ report, display), `psc`
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory). Each module of [`scenarios`] lists its
+//! trail, antivirus, directory), and `dmp` (consent, systematic feeding and
+//! its crash-safe queue, history, pairs, search, integration, traces, what
+//! the file shows, against the `segur_dmp::sim` simulator). Each module of
+//! [`scenarios`] lists its
 //! scenarios and the requirement ids they prove. The reference host of the
 //! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
 //! conformance run` runs it in seconds.

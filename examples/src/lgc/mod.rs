@@ -11,6 +11,7 @@ mod documents;
 mod patients;
 mod psc;
 mod security;
+mod sentinelle;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -18,7 +19,7 @@ use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
     HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef, PatientFiles,
-    Security,
+    Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_dmp::vihf::AuthenticationMode;
@@ -35,6 +36,7 @@ use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
+use self::sentinelle::SentinelleState;
 
 /// Locks a mutex; a panic elsewhere must not take the software down.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -113,6 +115,8 @@ struct Core {
     psc: PscState,
     security: SecurityState,
     dmp: DmpState,
+    /// INS lookups, background INSi verification, qualification.
+    sentinelle: Arc<SentinelleState>,
 }
 
 impl Core {
@@ -143,6 +147,7 @@ impl Core {
             psc: PscState::default(),
             security: SecurityState::default(),
             dmp: DmpState::default(),
+            sentinelle: Arc::default(),
         })
     }
 
@@ -257,6 +262,10 @@ impl Host for ReferenceLgc {
     }
 
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         Some(self)
     }
 }
