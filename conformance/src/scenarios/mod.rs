@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
@@ -18,6 +19,7 @@ pub mod cda;
 pub mod dmp;
 pub mod evidence;
 pub mod ins;
+pub mod mss;
 pub mod psc;
 pub mod ssi;
 mod support;
@@ -30,6 +32,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     cda::register(registry)?;
     psc::register(registry)?;
     ssi::register(registry)?;
+    mss::register(registry)?;
     dmp::register(registry)?;
     evidence::register(registry)?;
     Ok(())

@@ -5,6 +5,7 @@ mod checks;
 mod engine;
 mod faulty;
 mod faulty_dmp;
+mod faulty_mss;
 mod reference;
 mod reports;
 mod sentinelle;

@@ -8,6 +8,7 @@
 mod accounts;
 mod dmp;
 mod documents;
+mod mss;
 mod patients;
 mod psc;
 mod security;
@@ -18,8 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
-    HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef, PatientFiles,
-    Security, Sentinelle,
+    HostInfo, IdentityDisplay, Lifecycle, Login, Mssante, Observations, PatientFileRef,
+    PatientFiles, Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_dmp::vihf::AuthenticationMode;
@@ -33,6 +34,7 @@ use time::OffsetDateTime;
 use self::accounts::AccountsState;
 use self::dmp::DmpState;
 use self::documents::DocumentStore;
+use self::mss::MssState;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
@@ -114,6 +116,7 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    mss: MssState,
     dmp: DmpState,
     /// INS lookups, background INSi verification, qualification.
     sentinelle: Arc<SentinelleState>,
@@ -146,6 +149,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            mss: MssState::default(),
             dmp: DmpState::default(),
             sentinelle: Arc::default(),
         })
@@ -249,6 +253,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn mssante(&self) -> Option<&dyn Mssante> {
+        Some(self)
+    }
+
     fn login(&self) -> Option<&dyn Login> {
         Some(self)
     }
@@ -277,6 +285,7 @@ impl Lifecycle for ReferenceLgc {
     fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
         Box::pin(async move {
             let core = self.core()?;
+            core.mss_restart().await?;
             core.dmp_restart(&self.settings).await
         })
     }
