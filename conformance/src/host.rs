@@ -18,6 +18,7 @@
 //! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
+//! | [`Host::child_health`] | [`enfant::ChildHealth`] | child health record: certificates, measurements, vaccination note, examination reports, sending to the PMI and the DREES (`segur-enfant`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
 //! was first defined has a default body returning
@@ -324,6 +325,11 @@ pub trait Host: Send + Sync + 'static {
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
         None
     }
+
+    /// The child health record, if the host exposes it.
+    fn child_health(&self) -> Option<&dyn enfant::ChildHealth> {
+        None
+    }
 }
 
 fn not_implemented<'a, T: Send + 'a>(what: &'static str) -> BoxFuture<'a, Result<T, HostError>> {
@@ -558,6 +564,7 @@ pub trait Documents: Send + Sync {
     }
 }
 
+pub mod enfant;
 mod structured;
 pub use structured::{PatientContact, ProducedPair, StructuredContent, StructuredRequest};
 

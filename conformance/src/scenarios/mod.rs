@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `enfant` | [`enfant`] | patient files, child health record, the MSSanté operator simulator ([`enfant::MssOperator`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
@@ -14,6 +15,7 @@
 //! the requirements they prove.
 
 pub mod cda;
+pub mod enfant;
 pub mod evidence;
 pub mod ins;
 pub mod psc;
@@ -28,6 +30,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     cda::register(registry)?;
     psc::register(registry)?;
     ssi::register(registry)?;
+    enfant::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod documents;
+mod enfant;
 mod patients;
 mod psc;
 mod security;
@@ -102,6 +103,8 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    /// The child health record (certificates, sending queue).
+    child: enfant::ChildState,
 }
 
 impl Core {
@@ -131,6 +134,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            child: enfant::ChildState::new()?,
         })
     }
 
@@ -237,6 +241,10 @@ impl Host for ReferenceLgc {
     }
 
     fn observations(&self) -> Option<&dyn Observations> {
+        Some(self)
+    }
+
+    fn child_health(&self) -> Option<&dyn segur_conformance::host::enfant::ChildHealth> {
         Some(self)
     }
 }
