@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //! | `enfant` | [`enfant`] | patient files, child health record, the MSSanté operator simulator ([`enfant::MssOperator`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
@@ -15,6 +16,7 @@
 //! the requirements they prove.
 
 pub mod cda;
+pub mod dmp;
 pub mod enfant;
 pub mod evidence;
 pub mod ins;
@@ -30,6 +32,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     cda::register(registry)?;
     psc::register(registry)?;
     ssi::register(registry)?;
+    dmp::register(registry)?;
     enfant::register(registry)?;
     evidence::register(registry)?;
     Ok(())

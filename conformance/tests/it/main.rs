@@ -5,6 +5,7 @@ mod checks;
 mod enfant;
 mod engine;
 mod faulty;
+mod faulty_dmp;
 mod reference;
 mod reports;
 mod support;

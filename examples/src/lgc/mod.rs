@@ -6,6 +6,7 @@
 //! Each capability area lives in its own module.
 
 mod accounts;
+mod dmp;
 mod documents;
 mod enfant;
 mod patients;
@@ -16,10 +17,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
-    BoxFuture, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError, HostInfo,
-    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
+    HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef, PatientFiles,
+    Security,
 };
 use segur_conformance::{IdSource, VirtualClock};
+use segur_dmp::vihf::AuthenticationMode;
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
 use segur_ssi::antivirus::{EicarScanner, Scanner};
 use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome, SqliteAuditTrail};
@@ -28,6 +31,7 @@ use segur_ssi::session::{SessionManager, SessionPolicy};
 use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
+use self::dmp::DmpState;
 use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
@@ -59,6 +63,10 @@ pub struct Settings {
     pub sessions: SessionPolicy,
     /// The antivirus received files go through.
     pub scanner: Arc<dyn Scanner>,
+    /// How the practice authenticates to the DMP: indirect with strong
+    /// authentication of the user (the VIHF signed with the structure's
+    /// certificate) by default.
+    pub dmp_authentication: AuthenticationMode,
 }
 
 impl Default for Settings {
@@ -71,6 +79,7 @@ impl Default for Settings {
             // A test double flagging the EICAR test file; a real LGC uses
             // `segur_ssi::antivirus::ClamdScanner`.
             scanner: Arc::new(EicarScanner::new()),
+            dmp_authentication: AuthenticationMode::IndirecteRenforcee,
         }
     }
 }
@@ -82,6 +91,7 @@ impl std::fmt::Debug for Settings {
             .field("lockout", &self.lockout)
             .field("sessions", &self.sessions)
             .field("scanner", &self.scanner.name())
+            .field("dmp_authentication", &self.dmp_authentication)
             .finish()
     }
 }
@@ -105,6 +115,7 @@ struct Core {
     security: SecurityState,
     /// The child health record (certificates, sending queue).
     child: enfant::ChildState,
+    dmp: DmpState,
 }
 
 impl Core {
@@ -135,6 +146,7 @@ impl Core {
             psc: PscState::default(),
             security: SecurityState::default(),
             child: enfant::ChildState::new()?,
+            dmp: DmpState::default(),
         })
     }
 
@@ -232,6 +244,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn dmp(&self) -> Option<&dyn Dmp> {
+        Some(self)
+    }
+
     fn login(&self) -> Option<&dyn Login> {
         Some(self)
     }
@@ -246,6 +262,21 @@ impl Host for ReferenceLgc {
 
     fn child_health(&self) -> Option<&dyn segur_conformance::host::enfant::ChildHealth> {
         Some(self)
+    }
+    fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+}
+
+/// A restart stops the services holding connections and state in memory
+/// and starts them again on the same stores (the practice's files and
+/// documents are the instance's persistent storage).
+impl Lifecycle for ReferenceLgc {
+    fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            core.dmp_restart(&self.settings).await
+        })
     }
 }
 
