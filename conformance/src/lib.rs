@@ -38,7 +38,10 @@
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory). Each module of [`scenarios`] lists its
+//! trail, antivirus, directory), and `dmp` (consent, systematic feeding and
+//! its crash-safe queue, history, pairs, search, integration, traces, what
+//! the file shows, against the `segur_dmp::sim` simulator). Each module of
+//! [`scenarios`] lists its
 //! scenarios and the requirement ids they prove. The reference host of the
 //! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
 //! conformance run` runs it in seconds.
