@@ -19,6 +19,7 @@
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
 //! | [`Host::child_health`] | [`enfant::ChildHealth`] | child health record: certificates, measurements, vaccination note, examination reports, sending to the PMI and the DREES (`segur-enfant`) |
+//! | [`Host::sentinelle`] | [`Sentinelle`] | INS lookups (datamatrix, carte Vitale), background INSi verification, one-click qualification (`segur_ins::sentinelle`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
 //! was first defined has a default body returning
@@ -120,6 +121,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::context::{IdSource, VirtualClock};
+
+mod sentinelle;
+pub use sentinelle::{CreationOffer, DraftRef, InsiDisplay, InsiSetup, LookupOutcome, Sentinelle};
 
 /// A boxed, `Send` future: what async adapter methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -328,6 +332,12 @@ pub trait Host: Send + Sync + 'static {
 
     /// The child health record, if the host exposes it.
     fn child_health(&self) -> Option<&dyn enfant::ChildHealth> {
+        None
+    }
+
+    /// The Sentinelle workflows (INS lookups, INSi verification,
+    /// qualification), if the host exposes them.
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         None
     }
 }

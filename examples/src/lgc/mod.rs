@@ -12,6 +12,7 @@ mod enfant;
 mod patients;
 mod psc;
 mod security;
+mod sentinelle;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,7 +20,7 @@ use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
     HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef, PatientFiles,
-    Security,
+    Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_dmp::vihf::AuthenticationMode;
@@ -36,6 +37,7 @@ use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
+use self::sentinelle::SentinelleState;
 
 /// Locks a mutex; a panic elsewhere must not take the software down.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,6 +118,8 @@ struct Core {
     /// The child health record (certificates, sending queue).
     child: enfant::ChildState,
     dmp: DmpState,
+    /// INS lookups, background INSi verification, qualification.
+    sentinelle: Arc<SentinelleState>,
 }
 
 impl Core {
@@ -147,6 +151,7 @@ impl Core {
             security: SecurityState::default(),
             child: enfant::ChildState::new()?,
             dmp: DmpState::default(),
+            sentinelle: Arc::default(),
         })
     }
 
@@ -264,6 +269,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         Some(self)
     }
 }

@@ -35,6 +35,31 @@ impl PatientStore {
             .cloned()
             .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))
     }
+
+    /// Every file, in creation order.
+    pub fn all(&self) -> Vec<PatientFile> {
+        lock(&self.files).clone()
+    }
+
+    /// Adds a file.
+    pub fn insert(&self, file: PatientFile) {
+        lock(&self.files).push(file);
+    }
+
+    /// Replaces the identity of a file.
+    pub fn set_identity(
+        &self,
+        reference: &PatientFileRef,
+        identity: Identity,
+    ) -> Result<(), HostError> {
+        let mut files = lock(&self.files);
+        let file = files
+            .iter_mut()
+            .find(|f| f.reference == *reference)
+            .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))?;
+        file.identity = identity;
+        Ok(())
+    }
 }
 
 impl Core {
@@ -70,7 +95,9 @@ impl PatientFiles for ReferenceLgc {
             core.trace(
                 core.event("patient.file.opened", "user", Outcome::Success)?
                     .with_patient(file.as_str()),
-            )
+            )?;
+            // Not qualified: INSi is asked in the background (SENTINELLE.05/06).
+            core.file_opened(file)
         })
     }
 
