@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //! | `enfant` | [`enfant`] | patient files, child health record, the MSSanté operator simulator ([`enfant::MssOperator`]) |
 //!
@@ -20,6 +21,7 @@ pub mod dmp;
 pub mod enfant;
 pub mod evidence;
 pub mod ins;
+pub mod mss;
 pub mod psc;
 pub mod ssi;
 mod support;
@@ -32,6 +34,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     cda::register(registry)?;
     psc::register(registry)?;
     ssi::register(registry)?;
+    mss::register(registry)?;
     dmp::register(registry)?;
     enfant::register(registry)?;
     evidence::register(registry)?;
