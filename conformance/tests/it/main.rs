@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod checks;
+mod enfant;
 mod engine;
 mod faulty;
 mod faulty_dmp;

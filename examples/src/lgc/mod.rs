@@ -8,6 +8,7 @@
 mod accounts;
 mod dmp;
 mod documents;
+mod enfant;
 mod mss;
 mod patients;
 mod psc;
@@ -116,6 +117,8 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    /// The child health record (certificates, sending queue).
+    child: enfant::ChildState,
     mss: MssState,
     dmp: DmpState,
     /// INS lookups, background INSi verification, qualification.
@@ -149,6 +152,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            child: enfant::ChildState::new()?,
             mss: MssState::default(),
             dmp: DmpState::default(),
             sentinelle: Arc::default(),
@@ -269,6 +273,9 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn child_health(&self) -> Option<&dyn segur_conformance::host::enfant::ChildHealth> {
+        Some(self)
+    }
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
         Some(self)
     }
