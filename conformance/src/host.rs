@@ -18,6 +18,7 @@
 //! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
+//! | [`Host::carte_vitale`] | [`CarteVitale`] | apCV reading and the ordonnance numérique "envoi en Y" (`segur-carte-vitale`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
 //! was first defined has a default body returning
@@ -119,6 +120,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::context::{IdSource, VirtualClock};
+
+mod carte_vitale;
+pub use carte_vitale::{
+    ApcvReadOutcome, CarteVitale, CarteVitaleSetup, IssuedPrescription, PrescriptionRequest,
+};
 
 /// A boxed, `Send` future: what async adapter methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -322,6 +328,12 @@ pub trait Host: Send + Sync + 'static {
 
     /// Restart control, if the host supports it.
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        None
+    }
+
+    /// The Application Carte Vitale and the ordonnance numérique, if the
+    /// host exposes them.
+    fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
         None
     }
 }

@@ -38,7 +38,11 @@
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory). Each module of [`scenarios`] lists its
+//! trail, antivirus, directory).
+//! The `carte-vitale` suite covers the apCV identification and the
+//! ordonnance numérique sent "in Y", the e-prescription service failing or
+//! late, against the apCV, e-prescription and DMP simulators.
+//! Each module of [`scenarios`] lists its
 //! scenarios and the requirement ids they prove. The reference host of the
 //! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
 //! conformance run` runs it in seconds.

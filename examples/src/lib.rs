@@ -35,6 +35,7 @@
 //! | `lgc::accounts` | local login: `Authenticator`, `SessionManager`, administration |
 //! | `lgc::psc` | Pro Santé Connect login, account linking, service tokens |
 //! | `lgc::security` | audit trail export, TLS for national services |
+//! | `lgc::carte_vitale` | apCV reading (session, beneficiary list, qualified file), ordonnance numérique sent "in Y" to the e-prescription service and the DMP |
 //!
 //! Everything is in memory (SQLite in-memory stores for accounts and the
 //! audit trail); a real LGC would open the same stores on files.

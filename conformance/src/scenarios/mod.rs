@@ -7,12 +7,14 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `carte-vitale` | [`carte_vitale`] | carte Vitale area, patient files, observations, the apCV / e-prescription / DMP simulators |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
 //! scenario" in the crate docs. Each module's docs list its scenarios with
 //! the requirements they prove.
 
+pub mod carte_vitale;
 pub mod cda;
 pub mod evidence;
 pub mod ins;
@@ -27,6 +29,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     ins::register(registry)?;
     cda::register(registry)?;
     psc::register(registry)?;
+    carte_vitale::register(registry)?;
     ssi::register(registry)?;
     evidence::register(registry)?;
     Ok(())

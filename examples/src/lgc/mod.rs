@@ -6,6 +6,7 @@
 //! Each capability area lives in its own module.
 
 mod accounts;
+mod carte_vitale;
 mod documents;
 mod patients;
 mod psc;
@@ -15,8 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
-    BoxFuture, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError, HostInfo,
-    IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    BoxFuture, CarteVitale, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
+    HostInfo, IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
@@ -27,6 +28,7 @@ use segur_ssi::session::{SessionManager, SessionPolicy};
 use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
+use self::carte_vitale::CarteVitaleState;
 use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
@@ -102,6 +104,7 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    carte_vitale: CarteVitaleState,
 }
 
 impl Core {
@@ -131,6 +134,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            carte_vitale: CarteVitaleState::default(),
         })
     }
 
@@ -237,6 +241,10 @@ impl Host for ReferenceLgc {
     }
 
     fn observations(&self) -> Option<&dyn Observations> {
+        Some(self)
+    }
+
+    fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
         Some(self)
     }
 }

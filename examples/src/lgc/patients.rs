@@ -35,6 +35,30 @@ impl PatientStore {
             .cloned()
             .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))
     }
+
+    /// The files whose identity satisfies `matches`.
+    pub fn find(&self, matches: impl Fn(&Identity) -> bool) -> Vec<(PatientFileRef, Identity)> {
+        lock(&self.files)
+            .iter()
+            .filter(|f| matches(&f.identity))
+            .map(|f| (f.reference.clone(), f.identity.clone()))
+            .collect()
+    }
+
+    /// Replaces the identity of a file (e.g. qualified by an apCV read).
+    pub fn set_identity(
+        &self,
+        reference: &PatientFileRef,
+        identity: Identity,
+    ) -> Result<(), HostError> {
+        let mut files = lock(&self.files);
+        let file = files
+            .iter_mut()
+            .find(|f| f.reference == *reference)
+            .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))?;
+        file.identity = identity;
+        Ok(())
+    }
 }
 
 impl Core {
