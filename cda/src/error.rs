@@ -142,6 +142,17 @@ pub enum BuildError {
     /// The built header breaks a CI-SIS header rule.
     #[error("header rule {}: {} at {}", .0.rule, .0.message, .0.location)]
     Rule(Finding),
+    /// The document belongs to a volet shared as N3 only (child health
+    /// record, vaccination note): no N1 twin may be derived.
+    #[error(
+        "{volet} documents are shared as structured (N3) documents only: no N1 twin (templateId {template})"
+    )]
+    N3Only {
+        /// The volet.
+        volet: &'static str,
+        /// Its templateId.
+        template: String,
+    },
 }
 
 /// XDS metadata could not be derived or read.

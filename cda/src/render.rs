@@ -28,6 +28,24 @@ use crate::vocab::{NS_HL7, id_root};
 pub struct RenderOptions {
     /// Link the N1 PDF to this URL instead of embedding it as a `data:` URL.
     pub pdf_href: Option<String>,
+    /// Blocks a volet contributes after the document's content (e.g. the
+    /// growth charts of a child's measurements): see [`ExtraBlock`].
+    pub extra: Vec<ExtraBlock>,
+}
+
+/// A block of HTML contributed by the caller (a volet crate), rendered after
+/// the document's content under its own heading.
+///
+/// The heading is escaped; the `html` fragment is inserted **as is**: it
+/// must be produced by trusted code (every text taken from a document
+/// escaped with [`escape_html`]) and must not contain scripts, which the
+/// page's Content-Security-Policy blocks anyway. Inline SVG is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraBlock {
+    /// The heading (`<h2>`), escaped.
+    pub heading: String,
+    /// The trusted HTML fragment.
+    pub html: String,
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -115,6 +133,14 @@ pub fn render_html(doc: &Document, options: &RenderOptions) -> String {
                 let _ = writeln!(o, "<pre>{}</pre>", escape_html(&text));
             }
         }
+    }
+    for block in &options.extra {
+        let _ = writeln!(
+            o,
+            "<section class=\"extra\"><h2>{}</h2>\n{}\n</section>",
+            escape_html(&block.heading),
+            block.html
+        );
     }
     o.push_str("</body></html>\n");
     o

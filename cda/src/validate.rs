@@ -8,7 +8,7 @@
 //!
 //! Rule ids start with the family: `HDR` (document attributes), `RT`
 //! (recordTarget), `AUT` (author), `CUS` (custodian), `LEG`/`ATH`
-//! (authenticators), `PRT` (participant), `IFO` (inFulfillmentOf), `DOC`
+//! (authenticators), `INF` (informant), `PRT` (participant), `IFO` (inFulfillmentOf), `DOC`
 //! (documentationOf), `REL` (relatedDocument), `ENC` (componentOf), `DT`
 //! (data types), `N1`/`N3` (body). The full list is [`RULES`].
 
@@ -220,6 +220,16 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "ATH-01",
         Severity::Error,
         "authenticator time, signatureCode S, assignedEntity id",
+    ),
+    (
+        "INF-01",
+        Severity::Error,
+        "informant: exactly one of assignedEntity, relatedEntity with @classCode and relatedPerson",
+    ),
+    (
+        "INF-02",
+        Severity::Error,
+        "informant relatedEntity @classCode in ECON, NOK, CON, CAREGIVER, PAT",
     ),
     ("PRT-01", Severity::Error, "participant @typeCode in J144"),
     (
@@ -857,13 +867,35 @@ fn header_rules(v: &mut V, h: &Header) {
         v.role(aa, &al);
     }
 
-    // Informants: data types and names.
+    // Informants (CI-SISInformant / CI-SISRelatedEntity of the header
+    // schematron): one professional or one relative; a relative's
+    // relationship class is one of five.
     for (i, inf) in h.informants.iter().enumerate() {
         let base = idx(ROOT, "informant", i, h.informants.len());
+        let related_ok = inf
+            .related_entity
+            .as_ref()
+            .is_some_and(|r| r.class_code.is_some() && r.has_person);
+        if usize::from(inf.assigned_entity.is_some()) + usize::from(related_ok) != 1 {
+            v.push(
+                "INF-01",
+                &base,
+                "informant needs exactly one assignedEntity or relatedEntity (with @classCode and relatedPerson)",
+            );
+        }
         if let Some(a) = &inf.assigned_entity {
             v.role(a, &format!("{base}/assignedEntity"));
         }
         if let Some(r) = &inf.related_entity {
+            if let Some(c) = r.class_code.as_deref() {
+                if r.has_person && !value_sets::INFORMANT_RELATED_CLASS.contains(&c) {
+                    v.push(
+                        "INF-02",
+                        format!("{base}/relatedEntity"),
+                        format!("@classCode {c:?} not in ECON, NOK, CON, CAREGIVER, PAT"),
+                    );
+                }
+            }
             v.role(r, &format!("{base}/relatedEntity"));
         }
     }

@@ -187,6 +187,15 @@ pub fn latest_versions<T: AsRef<Header>>(docs: &[T]) -> Vec<usize> {
     out
 }
 
+/// The N3-only volet a header declares, if any (by templateId).
+pub fn n3_only_volet(h: &Header) -> Option<(segur_ids::Oid, &'static str)> {
+    template::N3_ONLY.into_iter().find(|(oid, _)| {
+        h.template_ids
+            .iter()
+            .any(|t| t.root.as_deref() == Some(oid.as_str()))
+    })
+}
+
 /// The N1 and N3 forms of the same document (see the module docs for the XFRM rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentPair {
@@ -198,12 +207,22 @@ impl DocumentPair {
     /// Derives the N1 form of an N3 document: same header facts, the three N1
     /// templateIds, its own id and setId, `XFRM` to the N3 (first version) or
     /// `RPLC` to `previous_n1` (later versions), and `pdf` as body.
+    ///
+    /// Volets shared as N3 only ([`template::N3_ONLY`]: the child health
+    /// record certificates and measures, the vaccination note) are refused
+    /// with [`BuildError::N3Only`], whoever calls.
     pub fn from_n3(
         n3: Document,
         pdf: NonXmlBody,
         previous_n1: Option<&Document>,
         ids: &dyn IdGenerator,
     ) -> Result<Self, BuildError> {
+        if let Some((oid, volet)) = n3_only_volet(&n3.header) {
+            return Err(BuildError::N3Only {
+                volet,
+                template: oid.to_string(),
+            });
+        }
         if n3.level() != Level::N3 {
             return Err(BuildError::Invalid {
                 field: "N3 document",

@@ -48,6 +48,16 @@ pub mod template {
     pub const BASE: [Oid; 2] = [HL7_FRANCE, CI_SIS_STRUCTURATION_MINIMALE];
     /// Section FR-Document-PDF-copie (PDF copy in an N3 document).
     pub const SECTION_PDF_COPY: Oid = oid!("1.2.250.1.213.1.1.2.243");
+    /// Carnet de santé de l'enfant (parent of CSE-CS8, CS9, CS24, MDE).
+    pub const CSE: Oid = oid!("1.2.250.1.213.1.1.1.5");
+    /// Note de vaccination (VAC-NOTE).
+    pub const VAC_NOTE: Oid = oid!("1.2.250.1.213.1.1.1.46");
+    /// Volets shared as structured (N3) documents only, with no N1 twin:
+    /// `(templateId, volet name)`.
+    pub const N3_ONLY: [(Oid, &str); 2] = [
+        (CSE, "carnet de santé de l'enfant (CSE)"),
+        (VAC_NOTE, "note de vaccination (VAC-NOTE)"),
+    ];
 }
 
 /// Code systems.
@@ -412,6 +422,10 @@ pub mod value_sets {
     pub const PARTICIPATION_TYPE: &[&str] = &["REF", "REFB", "INF", "RESP", "PRF", "CON", "VRF"];
     /// J141 associatedEntity classCode.
     pub const ROLE_CLASS: &[&str] = &["PROV", "AGNT", "ECON", "GUARD", "CAREGIVER", "PRS", "QUAL"];
+    /// `informant/relatedEntity/@classCode` allowed by the header schematron
+    /// (CI-SISRelatedEntity): emergency contact, trusted person, informant,
+    /// caregiver, person cared for.
+    pub const INFORMANT_RELATED_CLASS: &[&str] = &["ECON", "NOK", "CON", "CAREGIVER", "PAT"];
     /// J142 encounter codes.
     pub const ENCOUNTER: &[&str] = &["IMP", "EMER", "AMB", "FLD", "HH", "VR", "EXTERNE", "SEANCE"];
     /// `telecom/@use`.

@@ -28,6 +28,7 @@ fn renders_n1_with_header_summary_and_embedded_pdf() {
         &doc,
         &RenderOptions {
             pdf_href: Some("https://lgc.example/doc.pdf".into()),
+            ..Default::default()
         },
     );
     assert!(linked.contains("href=\"https://lgc.example/doc.pdf\""));
@@ -161,4 +162,26 @@ fn render_multimedia_shows_referenced_images_only() {
     );
     assert!(html.contains("[média doc1]"));
     assert!(html.contains("[média missing]"));
+}
+
+#[test]
+fn extra_blocks_are_rendered_after_the_content_with_escaped_headings() {
+    let doc = samples::n1_document().unwrap();
+    let html = render_html(
+        &doc,
+        &RenderOptions {
+            extra: vec![segur_cda::render::ExtraBlock {
+                heading: "Courbes <de> croissance".into(),
+                html: "<svg xmlns=\"http://www.w3.org/2000/svg\"><title>t</title></svg>".into(),
+            }],
+            ..Default::default()
+        },
+    );
+    assert!(html.contains("<h2>Courbes &lt;de&gt; croissance</h2>"));
+    let svg = html.find("<svg xmlns").unwrap();
+    assert!(svg > html.find("Document").unwrap());
+    assert!(svg < html.find("</body>").unwrap());
+    // Without blocks, nothing is added.
+    let plain = render_html(&doc, &RenderOptions::default());
+    assert!(!plain.contains("class=\"extra\""));
 }

@@ -168,6 +168,24 @@ fn native_validator_agrees_with_the_official_header_schematron() {
         files.push((format!("broken-{name}"), mutated.into_bytes()));
     }
 
+    // Broken copy of the official CS8 example: its mother informant with a
+    // relationship class the header schematron does not allow (PRS).
+    let cs8 = String::from_utf8(
+        Document::parse(
+            std::fs::read(shared().join("vendor/ans-cda/ExemplesCDA/CSE-CS8_2025.01.xml")).unwrap(),
+        )
+        .unwrap()
+        .to_xml(),
+    )
+    .unwrap();
+    let con = "<relatedEntity classCode=\"CON\">";
+    assert!(cs8.contains(con), "CS8 informant pattern not found");
+    files.push((
+        "broken-informant-prs".into(),
+        cs8.replacen(con, "<relatedEntity classCode=\"PRS\">", 1)
+            .into_bytes(),
+    ));
+
     let mut paths = Vec::new();
     let mut native_flagged = BTreeSet::new();
     for (name, bytes) in &files {
@@ -178,6 +196,9 @@ fn native_validator_agrees_with_the_official_header_schematron() {
         let report = doc.validate();
         if !report.is_valid() {
             native_flagged.insert(name.clone());
+        }
+        if name == "broken-informant-prs" {
+            assert!(report.has("INF-02"), "{:?}", report.findings);
         }
         if let Some((_, _, _, rule)) = BROKEN.iter().find(|(n, ..)| format!("broken-{n}") == *name)
         {
@@ -220,7 +241,9 @@ fn native_validator_agrees_with_the_official_header_schematron() {
             official_flagged.insert(name);
         }
     }
-    let expected: BTreeSet<String> = BROKEN.iter().map(|(n, ..)| format!("broken-{n}")).collect();
+    let mut expected: BTreeSet<String> =
+        BROKEN.iter().map(|(n, ..)| format!("broken-{n}")).collect();
+    expected.insert("broken-informant-prs".into());
     assert_eq!(native_flagged, expected, "native validator");
     assert_eq!(official_flagged, expected, "official schematron");
 }

@@ -204,3 +204,32 @@ fn request_and_report_are_linked_both_ways() {
     .unwrap();
     let _ = Body::Structured(StructuredBody::default());
 }
+
+#[test]
+fn n3_only_volets_get_no_n1_twin_whoever_asks() {
+    let ids = test_ids();
+    // The official examples of the child-health volets and the vaccination note.
+    for (file, template) in [
+        ("CSE-CS8_2025.01.xml", "1.2.250.1.213.1.1.1.5"),
+        ("CSE-CS9_2025.01.xml", "1.2.250.1.213.1.1.1.5"),
+        ("CSE-CS24_2025.01.xml", "1.2.250.1.213.1.1.1.5"),
+        ("CSE-MDE_2023.01.xml", "1.2.250.1.213.1.1.1.5"),
+        ("VAC-NOTE_2023.01.xml", "1.2.250.1.213.1.1.1.46"),
+    ] {
+        let path = std::env::var_os("SEGUR_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into())
+            .join("vendor/ans-cda/ExemplesCDA")
+            .join(file);
+        let doc = Document::parse(std::fs::read(path).unwrap()).unwrap();
+        assert!(n3_only_volet(&doc.header).is_some(), "{file}");
+        match DocumentPair::from_n3(doc, pdf(), None, &ids) {
+            Err(segur_cda::BuildError::N3Only { template: t, .. }) => assert_eq!(t, template),
+            other => panic!("{file}: {other:?}"),
+        }
+    }
+    // A generic N3 document still gets its twin.
+    let doc = n3(&ids);
+    assert!(n3_only_volet(&doc.header).is_none());
+    assert!(DocumentPair::from_n3(doc, pdf(), None, &ids).is_ok());
+}

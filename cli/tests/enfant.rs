@@ -119,3 +119,133 @@ fn child_health_samples() {
         assert!(!n1.exists());
     }
 }
+
+const MEASURES: &str = r#"{
+  "sex": "F", "birth_date": "2024-03-04", "label": "Louise",
+  "measurements": [
+    {"date": "2024-03-04", "weight_kg": 3.35, "height_cm": 50, "head_cm": 34.5},
+    {"date": "2024-09-04", "weight_kg": 7.4, "height_cm": 66.5, "head_cm": 43},
+    {"date": "2026-03-10", "weight_kg": 12.1, "height_cm": 86.4}
+  ]}"#;
+
+#[test]
+fn growth_chart_writes_an_svg_for_each_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let measures = dir.path().join("measures.json");
+    std::fs::write(&measures, MEASURES).unwrap();
+    for chart in ["weight", "height", "head", "bmi"] {
+        let out = dir.path().join(format!("{chart}.svg"));
+        let (code, stdout, err) = segur(&[
+            "--json",
+            "enfant",
+            "growth-chart",
+            "--measures",
+            measures.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--chart",
+            chart,
+        ]);
+        assert_eq!(code, 0, "{chart}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["chart"], chart);
+        assert!(v["source"].as_str().unwrap().contains("OMS"));
+        let expected_points = match chart {
+            "head" => 2,
+            _ => 3,
+        };
+        assert_eq!(
+            v["points"].as_array().unwrap().len(),
+            expected_points,
+            "{chart}"
+        );
+        let svg = std::fs::read_to_string(&out).unwrap();
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert_eq!(svg.matches("<circle").count(), expected_points);
+    }
+    // Default chart (weight), z-score curves, fixed axis, text output.
+    let out = dir.path().join("z.svg");
+    let (code, stdout, err) = segur(&[
+        "enfant",
+        "growth-chart",
+        "--measures",
+        measures.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--curves",
+        "zscores",
+        "--max-age-months",
+        "60",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("weight") && stdout.contains("3 point(s)"));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.contains("+3 DS") && svg.contains(">60<"));
+}
+
+#[test]
+fn growth_chart_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.svg");
+    let out = out.to_str().unwrap();
+    // Invalid for the domain: exit 1, one line on stderr, no file written.
+    for body in [
+        r#"{"sex":"U","birth_date":"2024-03-04","measurements":[]}"#,
+        r#"{"sex":"F","birth_date":"2024-03-04","measurements":[{"date":"2024-03-01","weight_kg":3}]}"#,
+        r#"{"sex":"F","birth_date":"2024-03-04","measurements":[{"date":"2024-03-05","weight_kg":"3"}]}"#,
+        "[]",
+    ] {
+        let measures = dir.path().join("bad.json");
+        std::fs::write(&measures, body).unwrap();
+        let (code, _, err) = segur(&[
+            "enfant",
+            "growth-chart",
+            "--measures",
+            measures.to_str().unwrap(),
+            "-o",
+            out,
+        ]);
+        assert_eq!(code, 1, "{body}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!std::path::Path::new(out).exists());
+    }
+    // Usage: unknown chart, missing file, age axis out of range, no output.
+    let measures = dir.path().join("ok.json");
+    std::fs::write(&measures, MEASURES).unwrap();
+    let m = measures.to_str().unwrap();
+    for args in [
+        &[
+            "enfant",
+            "growth-chart",
+            "--measures",
+            m,
+            "-o",
+            out,
+            "--chart",
+            "poids",
+        ][..],
+        &[
+            "enfant",
+            "growth-chart",
+            "--measures",
+            "/nonexistent/m.json",
+            "-o",
+            out,
+        ][..],
+        &[
+            "enfant",
+            "growth-chart",
+            "--measures",
+            m,
+            "-o",
+            out,
+            "--max-age-months",
+            "61",
+        ][..],
+        &["enfant", "growth-chart", "--measures", m][..],
+    ] {
+        let (code, _, err) = segur(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}

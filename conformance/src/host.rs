@@ -570,16 +570,11 @@ pub trait Documents: Send + Sync {
     }
 }
 
+mod dmp;
+pub use dmp::{Dmp, DmpDecision, DmpRefusal, DmpSetup};
+
 mod structured;
 pub use structured::{PatientContact, ProducedPair, StructuredContent, StructuredRequest};
-
-/// DMP actions of the host (consent record, feeding, send queue, deletion,
-/// synthetic view…).
-///
-/// No method yet: they take `segur-dmp` types and are added with that crate,
-/// each with a default body returning [`HostError::NotImplemented`]. A host
-/// may already declare the area (`fn dmp(&self) -> Option<&dyn Dmp> { Some(self) }`).
-pub trait Dmp: Send + Sync {}
 
 /// MSSanté actions of the host (mailboxes, sending, receipt integration…).
 ///

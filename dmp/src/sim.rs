@@ -214,12 +214,17 @@ struct State {
 
 type BearerCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
+/// A callback told of every exchange as it is recorded (e.g. a conformance
+/// runner copying raw exchanges into its evidence as they happen).
+pub type ExchangeObserver = Arc<dyn Fn(&Exchange) + Send + Sync>;
+
 struct Shared {
     clock: SharedClock,
     state: Mutex<State>,
     trust: Option<Arc<dyn ClientCertVerifier>>,
     bearer: Option<BearerCheck>,
     repository_unique_id: String,
+    observer: Option<ExchangeObserver>,
 }
 
 impl Shared {
@@ -235,6 +240,7 @@ pub struct DmpSimulatorBuilder {
     trust: Option<segur_ssi::tls::TrustStore>,
     bearer: Option<BearerCheck>,
     repository_unique_id: String,
+    observer: Option<ExchangeObserver>,
 }
 
 impl std::fmt::Debug for DmpSimulatorBuilder {
@@ -286,6 +292,13 @@ impl DmpSimulatorBuilder {
         self
     }
 
+    /// Calls `observer` with every exchange as it is recorded (after the
+    /// response is built; with no response when the connection is dropped).
+    pub fn observer(mut self, observer: ExchangeObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// Starts the simulator on `127.0.0.1:0`.
     pub async fn start(self) -> Result<DmpSimulator, Error> {
         let io = |e: std::io::Error| ProtocolError::Unexpected(format!("simulator: {e}"));
@@ -312,6 +325,7 @@ impl DmpSimulatorBuilder {
             trust,
             bearer: self.bearer,
             repository_unique_id: self.repository_unique_id,
+            observer: self.observer,
         });
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         let acceptor = self
@@ -358,6 +372,7 @@ impl DmpSimulator {
             trust: None,
             bearer: None,
             repository_unique_id: REPOSITORY_UNIQUE_ID.to_owned(),
+            observer: None,
         }
     }
 
@@ -613,14 +628,19 @@ async fn handle(
     };
     let after = after.or(outcome.after.clone());
     let record = |response: Option<&HttpMessage>, status: Option<u16>| {
-        shared.lock().exchanges.push(Exchange {
+        let exchange = Exchange {
             at,
             path: path.clone(),
             action: action.clone(),
             request: request.clone(),
             status,
             response: response.cloned(),
-        });
+        };
+        shared.lock().exchanges.push(exchange.clone());
+        // Outside the state lock: the observer may read the simulator.
+        if let Some(observer) = &shared.observer {
+            observer(&exchange);
+        }
     };
     match after {
         Some(Fault::LostResponseAfterCommit) => {

@@ -47,10 +47,23 @@
 //! [`report::EXAM_REPORT_CODE`]), pre-filled from the host's
 //! [`report::ChildFile`].
 //!
+//! Headers are pre-filled from the child's file with
+//! [`volet::child_header`] (the child from her qualified identity, home
+//! address, the mother as guardian and informant).
+//!
+//! # Growth charts
+//! [`growth`]: SVG charts of weight, length/height, head circumference and
+//! BMI for age over the WHO Child Growth Standards 0–5 years (LMS tables
+//! shipped as data in `data/who/`, source named under every chart),
+//! z-scores and percentiles, and the HTML rendering of a Mesures document
+//! with its charts ([`growth::render_measures_html`]).
+//!
 //! # Sending to the PMI and the DREES
 //! [`sending`]: validated certificates queued per recipient in segur-dmp's
 //! crash-safe queue (retried, never duplicated), sent through a
-//! [`sending::CertificateSender`], traced in the segur-ssi audit trail.
+//! [`sending::CertificateSender`] — [`sending::MssCertificateSender`] sends
+//! them over MSSanté as IHE XDM with segur-mss — and traced in the segur-ssi
+//! audit trail.
 //!
 //! # Test outputs
 //! The tests write every fixture (minimal, typical, maximal) and every
@@ -74,6 +87,7 @@ pub mod cs8;
 pub mod error;
 pub mod exams;
 pub mod followup;
+pub mod growth;
 pub mod measures;
 pub mod report;
 pub mod samples;

@@ -6,13 +6,13 @@
 use segur_cda::builder::{HeaderBuilder, PatientBuilder};
 use segur_cda::clock::{FixedClock, IdGenerator, OidSequence};
 use segur_cda::datatypes::{Addr, PersonName, Telecom};
-use segur_cda::header::{Guardian, Informant, RoleEntity};
+use segur_cda::header::RoleEntity;
 use segur_cda::samples as cda_samples;
 use segur_cda::volets::samples::Richness;
 use segur_ids::oid;
 use segur_ins::{
     BirthDate, CollectionMethod, EventContext, Identity, IdentityDocumentType, IdentityEvent, Ins,
-    InsOid, Sex, Traits,
+    InsOid, RnivException, Sex, Traits,
 };
 use time::Date;
 use time::macros::{date, datetime};
@@ -48,7 +48,10 @@ pub fn child_identity() -> Identity {
         "224037511104268".parse().expect("valid NIR literal"),
         InsOid::Test,
     );
-    // Both transitions are valid from a fresh identity with matching traits.
+    // Both transitions are valid from a fresh identity with matching traits
+    // (tested: `the_sample_child_is_qualified`): the INSi answer, then the
+    // birth certificate of a minor with the mother's passport (RNIV
+    // exception for minors), which makes the identity qualified.
     let _ = id.apply(
         IdentityEvent::InsiSuccess {
             ins,
@@ -59,7 +62,9 @@ pub fn child_identity() -> Identity {
     let _ = id.apply(
         IdentityEvent::DocumentChecked {
             document: IdentityDocumentType::ActeNaissance,
-            exception: None,
+            exception: Some(RnivException::Minor {
+                guardian_document: Some(IdentityDocumentType::Passeport),
+            }),
         },
         &ctx,
     );
@@ -116,40 +121,19 @@ pub fn ids() -> OidSequence {
 /// A header for `volet`: the sample paediatrician of segur-cda's structure,
 /// the child, the mother as informant and guardian.
 pub fn header(volet: ChildVolet, ids: &dyn IdGenerator) -> Result<HeaderBuilder> {
-    let pr = cda_samples::practitioner();
     let at = exam_time(volet);
     let clock = FixedClock(at + time::Duration::minutes(20));
-    let mut patient = child().build()?;
-    if let Some(p) = patient.patient.as_mut() {
-        p.guardians.push(Guardian {
-            code: None,
-            addrs: vec![home()],
-            telecoms: vec![Telecom::phone("0147150000", Some("H"))],
-            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
-            organization: None,
-        });
-    }
-    let mut h = HeaderBuilder::for_practice(
-        volet.document_code().to_code(),
-        volet.default_title(),
-        &pr,
-        patient,
+    let mut mother = mother();
+    mother.birth_date = None;
+    crate::volet::child_header(
+        volet,
+        &cda_samples::practitioner(),
+        child(),
+        Some(&mother),
         at,
         &clock,
         ids,
-    );
-    h.header_mut().informants.push(Informant {
-        assigned_entity: None,
-        related_entity: Some(RoleEntity {
-            class_code: Some("CON".into()),
-            code: Some(ParentRole::Mother.fixed().to_code()),
-            addrs: vec![home()],
-            person_names: vec![PersonName::simple(Some("MME"), "Marie", "TESTENFANT")],
-            has_person: true,
-            ..RoleEntity::default()
-        }),
-    });
-    Ok(h)
+    )
 }
 
 /// Sample measurements document.
@@ -576,5 +560,15 @@ pub fn document(volet: ChildVolet, r: Richness) -> Result<segur_cda::Document> {
         ChildVolet::Cs9 => cs9(r)?.build(h, &ids),
         ChildVolet::Cs8 => cs8(r)?.build(h, &ids),
         ChildVolet::Cs24 => cs24(r)?.build(h, &ids),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sample_child_is_qualified() {
+        let id = super::child_identity();
+        assert_eq!(id.status(), segur_ins::IdentityStatus::Qualifiee);
+        assert!(id.qualified_ins().is_some());
     }
 }

@@ -8,9 +8,12 @@
 //! key is `<document id>|<recipient address>`: queueing the same certificate
 //! twice returns the existing orders.
 //!
-//! The transport is the [`CertificateSender`] trait: an MSSanté sender
-//! packages the CDA as IHE XDM (segur-mss) and submits it. Every queueing
-//! and every attempt is traced in the segur-ssi audit trail.
+//! The transport is the [`CertificateSender`] trait. [`MssCertificateSender`]
+//! is the MSSanté one: it packages the CDA as IHE XDM with segur-mss
+//! ([`segur_mss::xdm::pack`], the volet's XDS formatCode), writes the
+//! message with every MSSanté convention ([`segur_mss::message::MessageBuilder`])
+//! and submits it from the practice's [`Mailbox`]. Every queueing and every
+//! attempt is traced in the segur-ssi audit trail.
 //!
 //! Recipients are configurable: a [`RecipientTable`] maps a department code
 //! (from the child's postal code, `2A`/`2B` for Corsica, `971`… overseas) to
@@ -20,12 +23,19 @@
 //! Annuaire Santé).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use segur_cda::Document;
+use segur_cda::xds::XdsCode;
 use segur_dmp::BoxFuture;
 use segur_dmp::queue::{
     Backoff, DrainReport, NewOrder, Order, OrderSender, QueueStore, SendOutcome, drain_once,
 };
+use segur_ids::Oid;
+use segur_mss::MailAddress;
+use segur_mss::mailbox::Mailbox;
+use segur_mss::message::{MessageBuilder, MessagePatient, OutgoingMessage};
+use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
 use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome};
 use time::OffsetDateTime;
 
@@ -340,6 +350,177 @@ impl OrderSender for Adapter<'_> {
                 "outcome of an earlier attempt unknown: check the sent box before re-sending"
                     .into(),
             ))
+        })
+    }
+}
+
+/// How the practice sends certificates by MSSanté.
+#[derive(Debug, Clone)]
+pub struct MssSenderConfig {
+    /// `X-MSS-NIL`: the product reference of the software (CNDA).
+    pub nil: String,
+    /// XDS `sourceId` of the submission set: the OID of the software instance.
+    pub source_id: Oid,
+    /// XDS `contentTypeCode` of the submission set (the practice's activity).
+    pub content_type_code: XdsCode,
+    /// Name and version of the software, written in the XDM `README.TXT`.
+    pub software: String,
+}
+
+/// Sends certificates as MSSanté messages (IHE XDM) from the practice's
+/// mailbox: one message per certificate and recipient, a short text body,
+/// the `IHE_XDM.zip` with the CDA and its PDF rendering.
+///
+/// Outcomes: accepted by the operator → sent (receipt: the `Message-ID`);
+/// a transient failure (operator unreachable, SMTP 4xx) → retried by the
+/// queue; the connection lost during the submission → unknown (the queue
+/// asks the user to check the sent box rather than risk a duplicate);
+/// anything else (recipient refused, invalid document) → failed for good.
+pub struct MssCertificateSender {
+    mailbox: Arc<Mailbox>,
+    config: MssSenderConfig,
+    clock: Arc<dyn segur_psc::Clock>,
+}
+
+impl std::fmt::Debug for MssCertificateSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MssCertificateSender")
+            .field("from", self.mailbox.address())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MssCertificateSender {
+    /// A sender from `mailbox`, dating messages with `clock`.
+    pub fn new(
+        mailbox: Arc<Mailbox>,
+        config: MssSenderConfig,
+        clock: Arc<dyn segur_psc::Clock>,
+    ) -> Self {
+        Self {
+            mailbox,
+            config,
+            clock,
+        }
+    }
+
+    /// The message of one order (no IO): the XDM package of the certificate
+    /// for the order's address.
+    pub fn message(&self, order: &CertificateOrder) -> Result<OutgoingMessage> {
+        certificate_message(
+            self.mailbox.address(),
+            &self.config,
+            order,
+            self.clock.now(),
+        )
+    }
+}
+
+/// The MSSanté message carrying one certificate order from `from` (no IO).
+pub fn certificate_message(
+    from: &MailAddress,
+    config: &MssSenderConfig,
+    order: &CertificateOrder,
+    now: OffsetDateTime,
+) -> Result<OutgoingMessage> {
+    let mss = |e: segur_mss::Error| Error::Sending(format!("MSSanté message: {e}"));
+    let doc = Document::parse(order.xml.as_bytes().to_vec())?;
+    let volet = ChildVolet::of(&doc.header)
+        .filter(|v| v.is_certificate())
+        .ok_or_else(|| Error::Sending("the order does not carry a health certificate".into()))?;
+    let pdf = doc
+        .structured_body()
+        .map(|b| segur_cda::n3::pdf::document_pdf(&doc.header, &b.sections, &doc.namespaces))
+        .transpose()
+        .map_err(|e| Error::Sending(format!("PDF rendering: {e}")))?;
+    let f = volet.format_code();
+    let packed = pack(
+        vec![DocumentToPack {
+            cda: order.xml.as_bytes().to_vec(),
+            entry: segur_cda::xds::EntryOptions {
+                format_code: Some(XdsCode::new(f.code, f.system, f.display)),
+                ..Default::default()
+            },
+            pdf,
+            // A new certificate, or a replacement when the CDA says so.
+            action: None,
+        }],
+        &PackOptions {
+            source_id: config.source_id.clone(),
+            content_type_code: config.content_type_code.clone(),
+            readme: ReadmeInfo {
+                sender: from.to_string(),
+                contact: from.to_string(),
+                software: config.software.clone(),
+            },
+            now,
+        },
+    )
+    .map_err(mss)?;
+    let p = &packed.patient;
+    let patient = MessagePatient {
+        family_name: p.family_name.clone().unwrap_or_default(),
+        given_name: p
+            .given_names
+            .as_deref()
+            .and_then(|g| g.split_whitespace().next())
+            .unwrap_or("")
+            .to_owned(),
+        birth_date: p.birth_date.ok_or(Error::Missing {
+            document: volet.name(),
+            what: "the child's birth date",
+        })?,
+        file_number: None,
+        ins_qualified: p.ins.is_some(),
+        key: p.key(),
+    };
+    let to: MailAddress = order
+        .address
+        .parse()
+        .map_err(|e| Error::Sending(format!("{:?}: {e}", order.address)))?;
+    let whom = match &order.recipient {
+        Recipient::Pmi { department } => format!("PMI du département {department}"),
+        Recipient::Drees => "DREES".to_owned(),
+    };
+    MessageBuilder::new(from.clone(), config.nil.clone())
+        .to(segur_mss::message::Recipient::address(to)
+            .map_err(|e| Error::Sending(format!("{:?}: {e}", order.address)))?)
+        .text(format!(
+            "Bonjour,\n\nVeuillez trouver ci-joint le certificat de santé {} ({}), \
+             transmis à la {whom}.\n",
+            volet.name(),
+            volet.default_title()
+        ))
+        .documents(packed.zip, packed.documents, patient)
+        .build(now)
+        .map_err(|e| mss(e.into()))
+}
+
+impl CertificateSender for MssCertificateSender {
+    fn send<'a>(&'a self, order: &'a CertificateOrder) -> BoxFuture<'a, SendOutcome> {
+        Box::pin(async move {
+            let msg = match self.message(order) {
+                Ok(m) => m,
+                Err(e) => return SendOutcome::Permanent(e.to_string()),
+            };
+            match self.mailbox.send(&msg).await {
+                Ok(report) if !report.accepted.is_empty() => SendOutcome::Sent {
+                    receipt: Some(report.message_id),
+                },
+                Ok(report) => SendOutcome::Permanent(format!(
+                    "recipient refused by the operator: {}",
+                    report
+                        .rejected
+                        .iter()
+                        .map(|(a, r)| format!("{a}: {r}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )),
+                Err(e) if e.is_connection_lost() => SendOutcome::Unknown(e.to_string()),
+                Err(e) if e.is_transient() => SendOutcome::Transient(e.to_string()),
+                Err(e) => SendOutcome::Permanent(e.to_string()),
+            }
         })
     }
 }

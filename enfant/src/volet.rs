@@ -3,12 +3,16 @@
 //! natively before a document is handed out), and the N3-only rule.
 
 use segur_cda::body::{Section, StructuredBody};
-use segur_cda::builder::HeaderBuilder;
+use segur_cda::builder::{HeaderBuilder, PatientBuilder, Practitioner};
+use segur_cda::clock::{Clock, IdGenerator};
 use segur_cda::datatypes::{Code, Ii, IvlTs, Ts};
+use segur_cda::header::{Guardian, Informant, RoleEntity};
 use segur_cda::header::{Header, ServiceEvent};
 use segur_cda::{Document, Level};
 use segur_ids::Oid;
+use time::OffsetDateTime;
 
+use crate::common::{Parent, ParentRole};
 use crate::error::{Error, Result, invalid};
 use crate::xml::{self, Fixed};
 
@@ -114,6 +118,42 @@ impl ChildVolet {
         }
     }
 
+    /// The XDS `formatCode` of the volet (TRE_A06 FormatCodeComplementaire,
+    /// `1.2.250.1.213.1.1.4.2.282`), from the ANS association table
+    /// ASS_A11-CorresModeleCDA-XdsFormatCode-CISIS (templateId → formatCode,
+    /// version 5.0.0 of the Terminologies de Santé): the certificates keep
+    /// their 2017 codes across the 2025.01 volet versions.
+    pub fn format_code(self) -> Fixed {
+        const TRE_A06: &str = "1.2.250.1.213.1.1.4.2.282";
+        match self {
+            Self::Cs8 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs8:2017",
+                TRE_A06,
+                "Certificat de santé du 8ème jour de l'enfant",
+            ),
+            Self::Cs9 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs9:2017",
+                TRE_A06,
+                "Certificat de santé du 9ème mois de l'enfant",
+            ),
+            Self::Cs24 => Fixed::new(
+                "urn:asip:ci-sis:cse-cs24:2017",
+                TRE_A06,
+                "Certificat de santé du 24ème mois de l'enfant",
+            ),
+            Self::Measurements => Fixed::new(
+                "urn:ans:ci-sis:cse-mde:2023",
+                TRE_A06,
+                "Carnet de santé de l'enfant - Mesures de l'enfant",
+            ),
+            Self::VaccinationNote => Fixed::new(
+                "urn:asip:ci-sis:vac-note:2021",
+                TRE_A06,
+                "Note de vaccination",
+            ),
+        }
+    }
+
     /// Whether it is one of the three health certificates (sent to the PMI).
     pub fn is_certificate(self) -> bool {
         matches!(self, Self::Cs8 | Self::Cs9 | Self::Cs24)
@@ -156,6 +196,58 @@ impl ChildVolet {
             _ => CONSULTATION,
         }
     }
+}
+
+/// The header of a child-health document, pre-filled from the child's file
+/// (LGC.CSE.14): `HeaderBuilder::for_practice` with the volet's code and
+/// title, the child (`child`: from the qualified identity, with the home
+/// address as structured parts and the local id), and the mother, when
+/// known, both as guardian (`patient/guardian`) and as the informant the
+/// CS8 requires (`informant/relatedEntity` classCode `CON`, code `MTH`).
+/// The volet builders (`build(header, ids)`) add the rest.
+pub fn child_header(
+    volet: ChildVolet,
+    practitioner: &Practitioner,
+    child: PatientBuilder,
+    mother: Option<&Parent>,
+    act_time: OffsetDateTime,
+    clock: &dyn Clock,
+    ids: &dyn IdGenerator,
+) -> Result<HeaderBuilder> {
+    let mut patient = child.build()?;
+    let mother = mother.filter(|m| m.role == ParentRole::Mother);
+    if let (Some(m), Some(p)) = (mother, patient.patient.as_mut()) {
+        p.guardians.push(Guardian {
+            code: None,
+            addrs: m.addr.iter().cloned().collect(),
+            telecoms: m.telecom.iter().cloned().collect(),
+            person_names: m.name.iter().cloned().collect(),
+            organization: None,
+        });
+    }
+    let mut h = HeaderBuilder::for_practice(
+        volet.document_code().to_code(),
+        volet.default_title(),
+        practitioner,
+        patient,
+        act_time,
+        clock,
+        ids,
+    );
+    if let Some(m) = mother {
+        h.header_mut().informants.push(Informant {
+            assigned_entity: None,
+            related_entity: Some(RoleEntity {
+                class_code: Some("CON".into()),
+                code: Some(m.role.fixed().to_code()),
+                addrs: m.addr.iter().cloned().collect(),
+                person_names: m.name.iter().cloned().collect(),
+                has_person: true,
+                ..RoleEntity::default()
+            }),
+        });
+    }
+    Ok(h)
 }
 
 /// The child-health documents are shared as N3 only: this refuses any N1

@@ -8,6 +8,7 @@
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
 //! | `carte-vitale` | [`carte_vitale`] | carte Vitale area, patient files, observations, the apCV / e-prescription / DMP simulators |
+//! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
@@ -16,6 +17,7 @@
 
 pub mod carte_vitale;
 pub mod cda;
+pub mod dmp;
 pub mod evidence;
 pub mod ins;
 pub mod psc;
@@ -31,6 +33,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     psc::register(registry)?;
     carte_vitale::register(registry)?;
     ssi::register(registry)?;
+    dmp::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

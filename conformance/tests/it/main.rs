@@ -5,6 +5,7 @@ mod catalogue;
 mod checks;
 mod engine;
 mod faulty;
+mod faulty_dmp;
 mod reference;
 mod reports;
 mod support;

@@ -235,7 +235,10 @@ impl Core {
             None => {
                 let doc = self.first_version(file, &identity, request)?;
                 let xml = doc.to_xml();
-                self.store(file, doc, xml, Origin::Produced)
+                let reference = self.store(file, doc, xml.clone(), Origin::Produced)?;
+                // Systematic DMP feeding (SC.DMP/ALI/PROG.02).
+                self.dmp_document_produced(file, &xml);
+                Ok(reference)
             }
         }
     }
@@ -248,8 +251,10 @@ impl Core {
     ) -> Result<DocumentRef, HostError> {
         let doc = self.next_version(&previous.document, identity, request)?;
         let xml = doc.to_xml();
-        let reference = self.store(&previous.file, doc, xml, Origin::Produced)?;
+        let reference = self.store(&previous.file, doc, xml.clone(), Origin::Produced)?;
         self.mark_replaced(&previous.reference, &reference);
+        // The new version goes to the DMP, replacing the previous one.
+        self.dmp_document_produced(&previous.file, &xml);
         Ok(reference)
     }
 
@@ -334,6 +339,8 @@ impl Core {
                 d.pair = Some(n3_ref.clone());
             }
         }
+        // Both forms go to the DMP together (SC.CDA/DD.12/14).
+        self.dmp_pair_produced(file, &pair);
         Ok(ProducedPair::new(n3_ref, n1_ref))
     }
 

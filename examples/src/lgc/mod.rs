@@ -7,6 +7,7 @@
 
 mod accounts;
 mod carte_vitale;
+mod dmp;
 mod documents;
 mod patients;
 mod psc;
@@ -16,10 +17,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
-    BoxFuture, CarteVitale, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
-    HostInfo, IdentityDisplay, Login, Observations, PatientFileRef, PatientFiles, Security,
+    BoxFuture, CarteVitale, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment,
+    HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef,
+    PatientFiles, Security,
 };
 use segur_conformance::{IdSource, VirtualClock};
+use segur_dmp::vihf::AuthenticationMode;
 use segur_ssi::account::{Authenticator, LockoutPolicy, SqliteAccountStore};
 use segur_ssi::antivirus::{EicarScanner, Scanner};
 use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome, SqliteAuditTrail};
@@ -29,6 +32,7 @@ use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
 use self::carte_vitale::CarteVitaleState;
+use self::dmp::DmpState;
 use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
@@ -60,6 +64,10 @@ pub struct Settings {
     pub sessions: SessionPolicy,
     /// The antivirus received files go through.
     pub scanner: Arc<dyn Scanner>,
+    /// How the practice authenticates to the DMP: indirect with strong
+    /// authentication of the user (the VIHF signed with the structure's
+    /// certificate) by default.
+    pub dmp_authentication: AuthenticationMode,
 }
 
 impl Default for Settings {
@@ -72,6 +80,7 @@ impl Default for Settings {
             // A test double flagging the EICAR test file; a real LGC uses
             // `segur_ssi::antivirus::ClamdScanner`.
             scanner: Arc::new(EicarScanner::new()),
+            dmp_authentication: AuthenticationMode::IndirecteRenforcee,
         }
     }
 }
@@ -83,6 +92,7 @@ impl std::fmt::Debug for Settings {
             .field("lockout", &self.lockout)
             .field("sessions", &self.sessions)
             .field("scanner", &self.scanner.name())
+            .field("dmp_authentication", &self.dmp_authentication)
             .finish()
     }
 }
@@ -105,6 +115,7 @@ struct Core {
     psc: PscState,
     security: SecurityState,
     carte_vitale: CarteVitaleState,
+    dmp: DmpState,
 }
 
 impl Core {
@@ -135,6 +146,7 @@ impl Core {
             psc: PscState::default(),
             security: SecurityState::default(),
             carte_vitale: CarteVitaleState::default(),
+            dmp: DmpState::default(),
         })
     }
 
@@ -232,6 +244,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn dmp(&self) -> Option<&dyn Dmp> {
+        Some(self)
+    }
+
     fn login(&self) -> Option<&dyn Login> {
         Some(self)
     }
@@ -246,6 +262,22 @@ impl Host for ReferenceLgc {
 
     fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
         Some(self)
+    }
+
+    fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+}
+
+/// A restart stops the services holding connections and state in memory
+/// and starts them again on the same stores (the practice's files and
+/// documents are the instance's persistent storage).
+impl Lifecycle for ReferenceLgc {
+    fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            core.dmp_restart(&self.settings).await
+        })
     }
 }
 

@@ -89,6 +89,8 @@ impl PatientFiles for ReferenceLgc {
         Box::pin(async move {
             let core = self.core()?;
             core.patients.get(file)?;
+            // The DMP banner refreshes in the background (SC.DMP/UX.50).
+            core.dmp_file_opened(file);
             core.trace(
                 core.event("patient.file.opened", "user", Outcome::Success)?
                     .with_patient(file.as_str()),

@@ -1,0 +1,429 @@
+//! The DMP suite against the reference host (every scenario passes) and
+//! against deliberately faulty hosts: the reference host misconfigured or
+//! wrapped with one DMP fault each. Every fault makes the scenario of the
+//! requirement it breaks FAIL with a message that names the fault.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use segur_conformance::host::{
+    BoxFuture, Dmp, DmpDecision, DmpSetup, DocumentRef, DocumentRequest, Documents,
+    HostEnvironment, ImportOutcome, Lifecycle, Observations, PatientFileRef, PatientFiles,
+    ReceivedFile, Security,
+};
+use segur_conformance::report::{ScenarioReport, Status};
+use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+use segur_dmp::client::FoundDocument;
+use segur_dmp::consent::ConsentRecord;
+use segur_dmp::feed::Visibility;
+use segur_dmp::feeding::FeedReport;
+use segur_dmp::history::{HistoryRecord, SyntheticView, SyntheticViewConfig};
+use segur_dmp::patient::DmpStatus;
+use segur_dmp::vihf::AuthenticationMode;
+use segur_dmp::web::WebDmpLink;
+use segur_dmp::xds::FindDocuments;
+use segur_examples::{ReferenceLgc, Settings};
+use segur_ins::Identity;
+use segur_ssi::audit::AuditRecord;
+
+fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
+    let runner = Runner::new(Registry::builtin().expect("registry"), host)
+        .filter(Filter::new().scenario(glob));
+    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
+    assert!(
+        !outcome.report().scenarios.is_empty(),
+        "no scenario matches {glob}"
+    );
+    outcome.into_report().scenarios
+}
+
+#[test]
+fn the_reference_host_passes_the_dmp_suite() {
+    let scenarios = run(Arc::new(ReferenceLgc::new()), "dmp.*");
+    let bad: Vec<String> = scenarios
+        .iter()
+        .filter(|s| s.status != Status::Passed)
+        .map(|s| format!("{} ({:?}): {:?}", s.id, s.status, s.failure))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert!(scenarios.len() >= 19, "{} DMP scenarios", scenarios.len());
+}
+
+/// One DMP fault of a wrapped reference host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// Records the patient's consent but never applies it.
+    IgnoresConsent,
+    /// Sends a corrected document as a second document, not a new version.
+    DuplicateInsteadOfVersion,
+    /// Restarts on empty storage: the send queue is lost.
+    DropsQueueOnRestart,
+    /// Waits for the DMP when a file is opened.
+    BlocksOnOpen,
+    /// Records every new patient as informed, without asking.
+    InformedByDefault,
+}
+
+/// The reference host with one DMP fault.
+struct Faulty {
+    inner: ReferenceLgc,
+    fault: Fault,
+    env: Mutex<Option<HostEnvironment>>,
+    setup: Mutex<Option<DmpSetup>>,
+    consents: Mutex<HashMap<PatientFileRef, ConsentRecord>>,
+    shift: AtomicI64,
+}
+
+impl Faulty {
+    fn new(fault: Fault) -> Self {
+        Faulty {
+            inner: ReferenceLgc::new(),
+            fault,
+            env: Mutex::new(None),
+            setup: Mutex::new(None),
+            consents: Mutex::new(HashMap::new()),
+            shift: AtomicI64::new(0),
+        }
+    }
+}
+
+impl Host for Faulty {
+    fn info(&self) -> HostInfo {
+        HostInfo::new(format!("faulty DMP host ({:?})", self.fault), "0")
+    }
+    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        self.consents.lock().expect("test mutex").clear();
+        self.inner.reset()
+    }
+    fn prepare(&self, env: HostEnvironment) {
+        *self.env.lock().expect("test mutex") = Some(env.clone());
+        self.inner.prepare(env);
+    }
+    fn patient_files(&self) -> Option<&dyn PatientFiles> {
+        Some(self)
+    }
+    fn documents(&self) -> Option<&dyn Documents> {
+        Some(self)
+    }
+    fn dmp(&self) -> Option<&dyn Dmp> {
+        Some(self)
+    }
+    fn security(&self) -> Option<&dyn Security> {
+        self.inner.security()
+    }
+    fn observations(&self) -> Option<&dyn Observations> {
+        self.inner.observations()
+    }
+    fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+}
+
+impl PatientFiles for Faulty {
+    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
+        PatientFiles::list(&self.inner)
+    }
+    fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
+        Box::pin(async move {
+            PatientFiles::open(&self.inner, file).await?;
+            if self.fault == Fault::BlocksOnOpen {
+                // Shows the file only once the DMP answered.
+                for _ in 0..400 {
+                    if Dmp::status(&self.inner, file).await?.is_some() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+            }
+            Ok(())
+        })
+    }
+    fn create<'a>(
+        &'a self,
+        identity: &'a Identity,
+    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
+        Box::pin(async move {
+            let file = PatientFiles::create(&self.inner, identity).await?;
+            if self.fault == Fault::InformedByDefault {
+                let informed = ConsentRecord {
+                    informed: true,
+                    ..ConsentRecord::default()
+                };
+                self.inner.set_consent(&file, informed).await?;
+            }
+            Ok(file)
+        })
+    }
+}
+
+impl Documents for Faulty {
+    fn list<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
+        Documents::list(&self.inner, file)
+    }
+    fn content<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<Vec<u8>, HostError>> {
+        self.inner.content(document)
+    }
+    fn produce<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        self.inner.produce(file, request)
+    }
+    fn revise<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        request: &'a DocumentRequest,
+    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
+        Box::pin(async move {
+            if self.fault != Fault::DuplicateInsteadOfVersion {
+                return self.inner.revise(document, request).await;
+            }
+            // The correction becomes a document of its own.
+            let files = PatientFiles::list(&self.inner).await?;
+            for file in files {
+                if Documents::list(&self.inner, &file)
+                    .await?
+                    .contains(document)
+                {
+                    let n = self.shift.fetch_add(1, Ordering::SeqCst);
+                    let mut other = request.clone();
+                    other.act_time += time::Duration::seconds(n + 1);
+                    return self.inner.produce(&file, &other).await;
+                }
+            }
+            Err(HostError::failed(format!("no file holds {document}")))
+        })
+    }
+    fn import<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        received: &'a ReceivedFile,
+    ) -> BoxFuture<'a, Result<ImportOutcome, HostError>> {
+        self.inner.import(file, received)
+    }
+}
+
+impl Lifecycle for Faulty {
+    fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        Box::pin(async move {
+            if self.fault != Fault::DropsQueueOnRestart {
+                return Lifecycle::restart(&self.inner).await;
+            }
+            // Starts again on fresh storage: files and queue are gone.
+            self.inner.reset().await?;
+            let env = self.env.lock().expect("test mutex").clone();
+            if let Some(env) = env {
+                self.inner.prepare(env);
+            }
+            let setup = self.setup.lock().expect("test mutex").clone();
+            if let Some(setup) = setup {
+                self.inner.configure(setup).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Dmp for Faulty {
+    fn configure(&self, setup: DmpSetup) -> BoxFuture<'_, Result<String, HostError>> {
+        *self.setup.lock().expect("test mutex") = Some(setup.clone());
+        self.inner.configure(setup)
+    }
+    fn set_consent<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        record: ConsentRecord,
+    ) -> BoxFuture<'a, Result<(), HostError>> {
+        if self.fault == Fault::IgnoresConsent {
+            // Shown back to the user, never given to the DMP client.
+            self.consents
+                .lock()
+                .expect("test mutex")
+                .insert(file.clone(), record);
+            return Box::pin(async { Ok(()) });
+        }
+        self.inner.set_consent(file, record)
+    }
+    fn consent<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<ConsentRecord, HostError>> {
+        if self.fault == Fault::IgnoresConsent {
+            let record = self
+                .consents
+                .lock()
+                .expect("test mutex")
+                .get(file)
+                .copied()
+                .unwrap_or_default();
+            return Box::pin(async move { Ok(record) });
+        }
+        self.inner.consent(file)
+    }
+    fn status<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Option<DmpStatus>, HostError>> {
+        Dmp::status(&self.inner, file)
+    }
+    fn process_queue(&self) -> BoxFuture<'_, Result<(), HostError>> {
+        self.inner.process_queue()
+    }
+    fn access_notice(&self) -> BoxFuture<'_, Result<String, HostError>> {
+        self.inner.access_notice()
+    }
+    fn hold_next<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
+        self.inner.hold_next(file)
+    }
+    fn release<'a>(&'a self, document: &'a DocumentRef) -> BoxFuture<'a, Result<(), HostError>> {
+        self.inner.release(document)
+    }
+    fn send<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+        visibility: Visibility,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        self.inner.send(document, visibility)
+    }
+    fn history<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Vec<HistoryRecord>, HostError>> {
+        self.inner.history(file)
+    }
+    fn delete<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        self.inner.delete(document)
+    }
+    fn search<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        filter: &'a FindDocuments,
+    ) -> BoxFuture<'a, Result<DmpDecision<Vec<FoundDocument>>, HostError>> {
+        self.inner.search(file, filter)
+    }
+    fn configure_synthetic_view(
+        &self,
+        config: SyntheticViewConfig,
+    ) -> BoxFuture<'_, Result<(), HostError>> {
+        self.inner.configure_synthetic_view(config)
+    }
+    fn synthetic_view<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Option<SyntheticView>, HostError>> {
+        self.inner.synthetic_view(file)
+    }
+    fn integrate<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        unique_id: &'a str,
+    ) -> BoxFuture<'a, Result<DmpDecision<ImportOutcome>, HostError>> {
+        self.inner.integrate(file, unique_id)
+    }
+    fn web_link<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<DmpDecision<WebDmpLink>, HostError>> {
+        self.inner.web_link(file)
+    }
+    fn feed_report(&self) -> BoxFuture<'_, Result<FeedReport, HostError>> {
+        self.inner.feed_report()
+    }
+    fn access_traces<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+    ) -> BoxFuture<'a, Result<Vec<AuditRecord>, HostError>> {
+        self.inner.access_traces(file)
+    }
+}
+
+/// Runs `glob` against `host` and expects scenario `id` to fail with a
+/// message containing `expected`.
+fn expect_failure(host: Arc<dyn Host>, glob: &str, id: &str, expected: &str) {
+    let scenarios = run(host, glob);
+    let s = scenarios
+        .iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("{id} was not run"));
+    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
+    let message = &s.failure.as_ref().expect("failure").message;
+    assert!(
+        message.contains(expected),
+        "{id}: the message {message:?} does not say {expected:?}"
+    );
+}
+
+#[test]
+fn feeding_without_consent_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::IgnoresConsent)),
+        "dmp.consent.feeding-opposed",
+        "dmp.consent.feeding-opposed",
+        "the host fed the DMP of a patient who opposed it",
+    );
+}
+
+#[test]
+fn consultation_without_consent_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::InformedByDefault)),
+        "dmp.consent.consultation",
+        "dmp.consent.consultation",
+        "a search by default: the host did it",
+    );
+}
+
+#[test]
+fn a_duplicate_instead_of_a_new_version_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::DuplicateInsteadOfVersion)),
+        "dmp.feeding.new-version",
+        "dmp.feeding.new-version",
+        "was sent as a separate document, not as a replacement",
+    );
+}
+
+#[test]
+fn a_queue_lost_at_restart_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::DropsQueueOnRestart)),
+        "dmp.feeding.survives-restart",
+        "dmp.feeding.survives-restart",
+        "the queue did not survive the restart",
+    );
+}
+
+#[test]
+fn an_unsigned_vihf_fails() {
+    let mut settings = Settings::default();
+    // Direct authentication without a CPS card: the VIHF goes unsigned.
+    settings.dmp_authentication = AuthenticationMode::Directe;
+    expect_failure(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        "dmp.feeding.systematic",
+        "dmp.feeding.systematic",
+        "VIHF_NON_SIGNE",
+    );
+}
+
+#[test]
+fn waiting_for_the_dmp_on_open_fails() {
+    expect_failure(
+        Arc::new(Faulty::new(Fault::BlocksOnOpen)),
+        "dmp.view.status",
+        "dmp.view.status",
+        "the DMP call blocks the user",
+    );
+}
