@@ -38,7 +38,9 @@
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory).
+//! trail, antivirus, directory), and `dmp` (consent, systematic feeding and
+//! its crash-safe queue, history, pairs, search, integration, traces, what
+//! the file shows, against the `segur_dmp::sim` simulator).
 //! The `carte-vitale` suite covers the apCV identification and the
 //! ordonnance numérique sent "in Y", the e-prescription service failing or
 //! late, against the apCV, e-prescription and DMP simulators.

@@ -73,9 +73,9 @@ const CORRESPONDENT_RPPS: &str = "10004567896";
 /// How long a background refresh may take before a scenario gives up.
 const BACKGROUND_WAIT: Duration = Duration::from_secs(5);
 /// How long opening a file may take while the DMP is slow.
-const OPEN_BUDGET: Duration = Duration::from_millis(1500);
+const OPEN_BUDGET: Duration = Duration::from_millis(1000);
 /// How slow the DMP is made in the non-blocking scenario.
-const SLOW_DMP: Duration = Duration::from_secs(4);
+const SLOW_DMP: Duration = Duration::from_secs(2);
 /// Long enough for any back-off of a send queue (the SDK's caps at 1 h).
 const RETRY_LATER: Duration = Duration::from_secs(2 * 3600);
 

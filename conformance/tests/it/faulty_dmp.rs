@@ -14,7 +14,9 @@ use segur_conformance::host::{
     ReceivedFile, Security,
 };
 use segur_conformance::report::{ScenarioReport, Status};
-use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+use segur_conformance::{
+    ArtefactKind, Filter, Host, HostError, HostInfo, Registry, Runner, Silent,
+};
 use segur_dmp::client::FoundDocument;
 use segur_dmp::consent::ConsentRecord;
 use segur_dmp::feed::Visibility;
@@ -425,5 +427,54 @@ fn waiting_for_the_dmp_on_open_fails() {
         "dmp.view.status",
         "dmp.view.status",
         "the DMP call blocks the user",
+    );
+}
+
+#[test]
+fn every_dmp_exchange_is_recorded_as_evidence() {
+    let runner = Runner::new(
+        Registry::builtin().expect("registry"),
+        Arc::new(ReferenceLgc::new()),
+    )
+    .filter(Filter::new().scenario("dmp.feeding.systematic"));
+    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
+    let report = outcome.report();
+    assert_eq!(report.summary.passed, 1, "{:?}", report.scenarios);
+    let exchanges: Vec<_> = outcome
+        .artefacts("dmp.feeding.systematic")
+        .iter()
+        .filter(|a| a.service.as_deref() == Some("dmp"))
+        .collect();
+    // The host's status check, the lookup and the submission at least.
+    assert!(
+        exchanges
+            .iter()
+            .any(|a| a.name.contains("ProvideAndRegisterDocumentSet-b -> 200")),
+        "{:?}",
+        exchanges.iter().map(|a| &a.name).collect::<Vec<_>>()
+    );
+    assert!(
+        exchanges
+            .iter()
+            .any(|a| a.kind == ArtefactKind::Response && a.name.contains("/repository")),
+        "responses are recorded"
+    );
+    let submission = exchanges
+        .iter()
+        .find(|a| {
+            a.kind == ArtefactKind::Request && a.name.contains("ProvideAndRegisterDocumentSet-b")
+        })
+        .expect("submission recorded");
+    let bytes = submission.bytes().expect("bytes");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("SignatureValue"),
+        "the VIHF is in the recorded request"
+    );
+    assert!(
+        outcome
+            .artefacts("dmp.feeding.systematic")
+            .iter()
+            .any(|a| a.kind == ArtefactKind::Document && a.name == "registered-document.xml")
     );
 }
