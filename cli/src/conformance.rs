@@ -7,6 +7,8 @@
 //! - `segur conformance coverage [--requirement ID] [--theme T] [--profile P] [--from REPORT]
 //!   [--evidence-config FILE] [--host reference|bare] [--fail-under PCT]` (the selection restricts the
 //!   gate's denominator, e.g. `--theme INS --fail-under 100`)
+//! - `segur conformance evidence-template` (an evidence config declaring a
+//!   file for every `evidence` requirement, to fill in)
 //!
 //! Exit codes: 0 when every scenario run passed (not-applicable ones do not
 //! fail a run) or the coverage is at least `--fail-under`; 1 when a scenario
@@ -56,6 +58,9 @@ enum Sub {
     Run(RunArgs),
     /// Print requirement coverage; with --fail-under, exit 1 below the threshold.
     Coverage(CoverageArgs),
+    /// Print an evidence config skeleton declaring a file for every
+    /// organisational (evidence) requirement, to fill in.
+    EvidenceTemplate,
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +204,11 @@ pub fn run(cmd: &ConformanceCommand, json: bool) -> Result<(), CliError> {
         Sub::List(args) => list(args, json),
         Sub::Run(args) => run_scenarios(args, json),
         Sub::Coverage(args) => coverage(args, json),
+        // The template is JSON already: `--json` changes nothing.
+        Sub::EvidenceTemplate => {
+            print!("{}", EvidenceConfig::template());
+            Ok(())
+        }
     }
 }
 

@@ -284,6 +284,66 @@ fn a_failing_scenario_exits_1() {
     assert!(stdout(&o).contains("2 scenario(s) run"), "{}", stdout(&o));
 }
 
+/// The evidence template declares every `evidence` requirement: filled in
+/// with the editor's files, it covers them all; until then each is missing.
+#[test]
+fn the_evidence_template_covers_every_evidence_requirement() {
+    use segur_conformance::catalogue::{CATALOGUE, CheckKind};
+    let o = segur(&["conformance", "evidence-template"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("evidence.json");
+    std::fs::write(&config, stdout(&o)).expect("write");
+    let config = config.display().to_string();
+    let evidence: Vec<_> = CATALOGUE
+        .iter()
+        .filter(|r| r.check == CheckKind::Evidence)
+        .collect();
+    assert!(evidence.len() >= 8, "{}", evidence.len());
+    let run = |out: &str| {
+        segur(&[
+            "conformance",
+            "run",
+            "--host",
+            "bare",
+            "--evidence-config",
+            &config,
+            "--json-report",
+            out,
+        ])
+    };
+    // Nothing filled in yet: every declared file is missing, the run fails.
+    let missing = dir.path().join("missing.json").display().to_string();
+    let o = run(&missing);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let report =
+        RunReport::from_json(&std::fs::read_to_string(&missing).expect("report")).expect("report");
+    assert_eq!(
+        report.summary.failed,
+        evidence.len(),
+        "{:?}",
+        report.summary
+    );
+    // The editor's documents in place: every evidence requirement is covered.
+    std::fs::create_dir(dir.path().join("evidence")).expect("mkdir");
+    for r in &evidence {
+        let path = dir
+            .path()
+            .join(segur_conformance::evidence::template_path(r));
+        std::fs::write(path, b"%PDF-1.7 fictitious evidence").expect("write");
+    }
+    let provided = dir.path().join("provided.json").display().to_string();
+    let o = run(&provided);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let report =
+        RunReport::from_json(&std::fs::read_to_string(&provided).expect("report")).expect("report");
+    for r in &evidence {
+        let c = report.coverage.requirement(r.id).expect("in the catalogue");
+        assert_eq!(c.status, CoverageStatus::Covered, "{}", r.id);
+    }
+    assert_eq!(report.coverage.covered, evidence.len());
+}
+
 /// The README's main job: the default host is the reference LGC, every
 /// scenario it can run passes, and the reports parse back.
 #[test]
@@ -310,13 +370,20 @@ fn default_run_drives_the_reference_host() {
         RunReport::from_json(&std::fs::read_to_string(&json).expect("json")).expect("report");
     assert_eq!(report.host.name, "segur-rs reference LGC");
     assert_eq!(report.summary.failed, 0);
-    assert!(report.summary.passed >= 34, "{:?}", report.summary);
+    assert!(report.summary.passed >= 37, "{:?}", report.summary);
     assert!(
-        report.coverage.covered >= 36,
+        report.coverage.covered >= 40,
         "{:?}",
         report.coverage.covered
     );
-    for id in ["SC.PSC.13", "SENTINELLE.14", "SC.SSI/IE.38", "LGC.MDV.01"] {
+    for id in [
+        "SC.PSC.13",
+        "SENTINELLE.14",
+        "SC.SSI/IE.38",
+        "LGC.MDV.01",
+        "SC.DB/LGC.01",
+        "SC.DOC.03",
+    ] {
         let r = report.coverage.requirement(id).expect("in the catalogue");
         assert_eq!(r.status, CoverageStatus::Covered, "{id}");
     }

@@ -382,6 +382,13 @@ impl RunContext {
             .ok_or_else(|| Failure::not_implemented_by_host("observations"))
     }
 
+    /// The host's Sentinelle workflows, or a not-applicable failure.
+    pub fn sentinelle(&self) -> ScenarioResult<&dyn crate::host::Sentinelle> {
+        self.host()
+            .sentinelle()
+            .ok_or_else(|| Failure::not_implemented_by_host("Sentinelle (INS, INSi)"))
+    }
+
     /// The host's restart control, or a not-applicable failure.
     pub fn lifecycle(&self) -> ScenarioResult<&dyn Lifecycle> {
         self.host()

@@ -42,6 +42,10 @@
 //! - `comment` fields (top level and per file) are ignored: JSON has no comments.
 //! - Unknown fields are errors, so a typo does not silently drop evidence.
 //!
+//! [`EvidenceConfig::template`] (`segur conformance evidence-template`)
+//! prints a skeleton declaring a file for every `evidence` requirement of
+//! the catalogue.
+//!
 //! At the start of a run every declared file is checked and hashed: it is
 //! *provided* (readable, non-empty: SHA-256 and size recorded), *missing*,
 //! *empty* or *unreadable*. For an `evidence` requirement, the built-in
@@ -415,6 +419,21 @@ pub struct DeclaredEvidence {
     pub description: Option<String>,
 }
 
+/// Where [`EvidenceConfig::template`] suggests putting the evidence file of
+/// a requirement: `evidence/<id>.pdf`, the id in lower case with `/` and `.`
+/// as `-` (`SC.SSI/GEN.18` → `evidence/sc-ssi-gen-18.pdf`).
+pub fn template_path(requirement: &Requirement) -> String {
+    let name: String = requirement
+        .id
+        .chars()
+        .map(|c| match c {
+            '/' | '.' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    format!("evidence/{name}.pdf")
+}
+
 /// The editor's evidence configuration (see the module docs for the format).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvidenceConfig {
@@ -525,6 +544,38 @@ impl EvidenceConfig {
             source: None,
             entries,
         })
+    }
+
+    /// A config skeleton declaring one file for every `evidence`
+    /// requirement of the catalogue (at [`template_path`], described by the
+    /// requirement's summary), for the editor to copy next to their dossier
+    /// and fill in: `segur conformance evidence-template > evidence.json`.
+    /// Generated from the catalogue, so it never misses one; until the files
+    /// exist, the run reports each as missing.
+    pub fn template() -> String {
+        let requirements: serde_json::Map<String, serde_json::Value> = catalogue::CATALOGUE
+            .iter()
+            .filter(|r| r.check == catalogue::CheckKind::Evidence)
+            .map(|r| {
+                (
+                    r.id.to_owned(),
+                    serde_json::json!([{
+                        "path": template_path(r),
+                        "description": r.summary,
+                        "comment": "replace with the path of your document (relative to this file)"
+                    }]),
+                )
+            })
+            .collect();
+        let value = serde_json::json!({
+            "schema_version": 1,
+            "comment": "Evidence files of the organisational (evidence) REM requirements, checked by `segur conformance run --evidence-config FILE`",
+            "requirements": requirements,
+        });
+        // A map of strings and arrays always serialises.
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// The file it was loaded from, if any.

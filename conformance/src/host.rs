@@ -19,6 +19,7 @@
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
 //! | [`Host::carte_vitale`] | [`CarteVitale`] | apCV reading and the ordonnance numérique "envoi en Y" (`segur-carte-vitale`) |
+//! | [`Host::sentinelle`] | [`Sentinelle`] | INS lookups (datamatrix, carte Vitale), background INSi verification, one-click qualification (`segur_ins::sentinelle`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
 //! was first defined has a default body returning
@@ -125,6 +126,8 @@ mod carte_vitale;
 pub use carte_vitale::{
     ApcvReadOutcome, CarteVitale, CarteVitaleSetup, IssuedPrescription, PrescriptionRequest,
 };
+mod sentinelle;
+pub use sentinelle::{CreationOffer, DraftRef, InsiDisplay, InsiSetup, LookupOutcome, Sentinelle};
 
 /// A boxed, `Send` future: what async adapter methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -334,6 +337,12 @@ pub trait Host: Send + Sync + 'static {
     /// The Application Carte Vitale and the ordonnance numérique, if the
     /// host exposes them.
     fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
+        None
+    }
+
+    /// The Sentinelle workflows (INS lookups, INSi verification,
+    /// qualification), if the host exposes them.
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         None
     }
 }

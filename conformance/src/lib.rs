@@ -32,9 +32,12 @@
 //! # Built-in scenarios
 //!
 //! Besides the editor-evidence suite, the crate ships the suites `ins`
-//! (identity status shown), `cda` (production, pre-filling, INS datamatrix,
-//! structured VSM and e-prescription with their N1 twin, versions, N1/N3
-//! pairs, lists, request ↔ report, display), `psc`
+//! (identity status shown; Sentinelle lookups by datamatrix and carte Vitale,
+//! background INSi verification, one-click qualification, explanations and
+//! traits differences, against the `segur_ins::insi::sim` simulator), `cda`
+//! (production, pre-filling, INS datamatrix, structured VSM and
+//! e-prescription with their N1 twin, versions, N1/N3 pairs, lists, request
+//! ↔ report, display), `psc`
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
 //! against the `segur_psc::sim` simulator) and `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit

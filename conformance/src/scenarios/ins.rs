@@ -4,14 +4,32 @@
 //! |---|---|---|
 //! | `ins.display.{provisoire,recuperee,validee,qualifiee}` | SENTINELLE.17, SC.CDA/INT.08 | the open patient file shows, without a click, the identity status the identity really has, and the INS of a qualified identity |
 //!
-//! The INSi / Sentinelle workflows (SENTINELLE.02–08, .15, .16) are added
-//! with the Sentinelle workflows of `segur-ins`.
+//! | `ins.datamatrix.{found,different-traits,several}` | SENTINELLE.02 | a scanned INS datamatrix finds the file, shows the differing traits, offers the candidates |
+//! | `ins.datamatrix.not-found-create` | SENTINELLE.02, SENTINELLE.04 | without file, the creation form is offered pre-filled and saved without retyping (traits, INS, collection method) |
+//! | `ins.vitale.{found,several-beneficiaries}` | SENTINELLE.03 | a carte Vitale read asks INSi (`RECVITALE`) and finds the file; several beneficiaries → the user picks one |
+//! | `ins.vitale.not-found-create` | SENTINELLE.03, SENTINELLE.04 | without file, INSi's identity is offered pre-filled and saved without retyping |
+//! | `ins.background.called-on-opening` | SENTINELLE.05 | opening a non-qualified file sends an INSi traits search, records the call date and result, and calls again at a later opening |
+//! | `ins.background.non-blocking` | SENTINELLE.06 | with INSi answering in 3 s, the file opens and its banner reads at once; the outcome and its explanation appear when INSi answers |
+//! | `ins.qualification.one-click` | SENTINELLE.07 | refused without an INSi answer; after a conclusive one, one click qualifies with the identity document recorded |
+//! | `ins.qualification.liberal-exception` | SENTINELLE.08 | the liberal-practitioner exception qualifies with a high-trust document seen earlier; a driving licence is refused |
+//! | `ins.explanations.return-codes` | SENTINELLE.15 | 00, 01, 02, a refused request (`desir_550`) and HTTP 503 are each shown in plain, distinct, non-technical words |
+//! | `ins.differences.before-qualification` | SENTINELLE.16 | INSi traits that differ are reported per trait (an INSi-equivalent spelling is not), and block qualification until the user accepts them |
+//!
+//! The Sentinelle scenarios need the host's [`crate::host::Sentinelle`] area
+//! and patient files, and run against the INSi simulator of `segur-ins`
+//! ([`InsiSim`]): the host is pointed at it with
+//! [`crate::host::Sentinelle::configure_insi`]. Every INSi request and answer
+//! is recorded as an exchange in the evidence.
+
+mod sentinelle;
 
 use segur_ins::IdentityStatus;
 
 use super::support::{ALICE, BRUNO, CLAIRE, DENIS, Person, ins_text, patient_file};
 use crate::failure::{Failure, ScenarioResult};
 use crate::{Error, Registry, RunContext, Scenario};
+
+pub use sentinelle::InsiSim;
 
 /// Registers the suite.
 pub fn register(registry: &mut Registry) -> Result<(), Error> {
@@ -35,6 +53,7 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
             .requirements(["SENTINELLE.17", "SC.CDA/INT.08"]),
         )?;
     }
+    sentinelle::register(&mut suite)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! | suite | module | needs |
 //! |---|---|---|
 //! | `evidence` | [`evidence`] | nothing: checks the editor's declared evidence files |
-//! | `ins` | [`ins`] | patient files, observations |
+//! | `ins` | [`ins`] | patient files, observations, Sentinelle, the INSi simulator ([`ins::InsiSim`]) |
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |

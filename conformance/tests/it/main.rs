@@ -8,4 +8,5 @@ mod faulty;
 mod faulty_dmp;
 mod reference;
 mod reports;
+mod sentinelle;
 mod support;

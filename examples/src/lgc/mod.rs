@@ -12,6 +12,7 @@ mod documents;
 mod patients;
 mod psc;
 mod security;
+mod sentinelle;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -19,7 +20,7 @@ use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, CarteVitale, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment,
     HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef,
-    PatientFiles, Security,
+    PatientFiles, Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
 use segur_dmp::vihf::AuthenticationMode;
@@ -37,6 +38,7 @@ use self::documents::DocumentStore;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
+use self::sentinelle::SentinelleState;
 
 /// Locks a mutex; a panic elsewhere must not take the software down.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -116,6 +118,8 @@ struct Core {
     security: SecurityState,
     carte_vitale: CarteVitaleState,
     dmp: DmpState,
+    /// INS lookups, background INSi verification, qualification.
+    sentinelle: Arc<SentinelleState>,
 }
 
 impl Core {
@@ -147,6 +151,7 @@ impl Core {
             security: SecurityState::default(),
             carte_vitale: CarteVitaleState::default(),
             dmp: DmpState::default(),
+            sentinelle: Arc::default(),
         })
     }
 
@@ -265,6 +270,10 @@ impl Host for ReferenceLgc {
     }
 
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        Some(self)
+    }
+
+    fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         Some(self)
     }
 }

@@ -45,7 +45,17 @@ impl PatientStore {
             .collect()
     }
 
-    /// Replaces the identity of a file (e.g. qualified by an apCV read).
+    /// Every file, in creation order.
+    pub fn all(&self) -> Vec<PatientFile> {
+        lock(&self.files).clone()
+    }
+
+    /// Adds a file.
+    pub fn insert(&self, file: PatientFile) {
+        lock(&self.files).push(file);
+    }
+
+    /// Replaces the identity of a file.
     pub fn set_identity(
         &self,
         reference: &PatientFileRef,
@@ -94,7 +104,9 @@ impl PatientFiles for ReferenceLgc {
             core.trace(
                 core.event("patient.file.opened", "user", Outcome::Success)?
                     .with_patient(file.as_str()),
-            )
+            )?;
+            // Not qualified: INSi is asked in the background (SENTINELLE.05/06).
+            core.file_opened(file)
         })
     }
 

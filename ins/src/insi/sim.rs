@@ -505,6 +505,8 @@ pub struct RecordedRequest {
     pub client_certificate_cn: Option<String>,
     /// What was answered.
     pub answer: SimAnswer,
+    /// The response body sent (`None` while pending).
+    pub response_body: Option<String>,
 }
 
 impl RecordedRequest {
@@ -776,6 +778,7 @@ async fn handle(
             parsed: parsed.clone(),
             client_certificate_cn: client_cn.clone(),
             answer: SimAnswer::Pending,
+            response_body: None,
         });
         while rec.len() > state.record_limit {
             rec.pop_front();
@@ -787,9 +790,17 @@ async fn handle(
         .unwrap_or_else(|| lock(&state.default).clone());
     let (response, answer) =
         respond(&state, &headers, client_cn.as_deref(), &parsed, behaviour).await;
+    let (parts, body) = response.into_parts();
+    // `Full` yields its one chunk without error.
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(never) => match never {},
+    };
     if let Some(r) = lock(&state.recorded).iter_mut().find(|r| r.seq == seq) {
         r.answer = answer;
+        r.response_body = Some(String::from_utf8_lossy(&body).into_owned());
     }
+    let response = Response::from_parts(parts, Full::new(body));
     state.notify.notify_waiters();
     response
 }
