@@ -78,7 +78,7 @@ fn list_shows_the_catalogue() {
             "SC.SSI/IE.39"
         ]
     );
-    assert_eq!(v["requirements"][0]["status"], "no_scenario");
+    assert_eq!(v["requirements"][0]["status"], "not_run");
 }
 
 #[test]

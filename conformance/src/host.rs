@@ -13,7 +13,7 @@
 //! | [`Host::patient_files`] | [`PatientFiles`] | patient files holding a `segur_ins::Identity`: create, list, open |
 //! | [`Host::documents`] | [`Documents`] | `segur_cda` documents of a file: produce (N1; N3 volets with their N1 twin), revise, import (antivirus, versions), sort, request ↔ report links |
 //! | [`Host::dmp`] | [`Dmp`] | DMP actions (with `segur-dmp`) |
-//! | [`Host::mssante`] | [`Mssante`] | MSSanté actions (with `segur-mss`) |
+//! | [`Host::mssante`] | [`Mssante`] | MSSanté mailboxes, sending, reception into patient files, notifications, directory, traces (`segur-mss`) |
 //! | [`Host::login`] | [`Login`] | local accounts, sessions and MFA (`segur-ssi`), Pro Santé Connect (`segur-psc`) |
 //! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
@@ -585,11 +585,12 @@ pub use dmp::{Dmp, DmpDecision, DmpRefusal, DmpSetup};
 mod structured;
 pub use structured::{PatientContact, ProducedPair, StructuredContent, StructuredRequest};
 
-/// MSSanté actions of the host (mailboxes, sending, receipt integration…).
-///
-/// No method yet: they take `segur-mss` types and are added with that crate,
-/// each with a default body returning [`HostError::NotImplemented`].
-pub trait Mssante: Send + Sync {}
+mod mssante;
+pub use mssante::{
+    AnnuaireAccess, MssAccount, MssCredentials, MssDelivery, MssEnvironment, MssIntegration,
+    MssPatientInfo, MssReceivedDocument, MssReceivedMessage, MssRecipient, MssSendOutcome,
+    MssSendRequest, Mssante,
+};
 
 /// The host's decision on a login or account action: `Ok` when done, `Err`
 /// with the `segur_ssi` refusal shown to the user (weak password, locked

@@ -39,11 +39,17 @@
 //! e-prescription with their N1 twin, versions, N1/N3 pairs, lists, request
 //! ↔ report, display), `psc`
 //! (authorization code, account linking, service tokens, silent SSO, CIBA,
-//! against the `segur_psc::sim` simulator) and `ssi` (password policy and
+//! against the `segur_psc::sim` simulator), `ssi` (password policy and
 //! storage, lockout, sessions, TOTP, administration, hardening, TLS, audit
-//! trail, antivirus, directory), and `dmp` (consent, systematic feeding and
+//! trail, antivirus, directory), `dmp` (consent, systematic feeding and
 //! its crash-safe queue, history, pairs, search, integration, traces, what
-//! the file shows, against the `segur_dmp::sim` simulator).
+//! the file shows, against the `segur_dmp::sim` simulator) and `mss`
+//! (MSSanté: autoconfiguration, certificate and Pro Santé Connect
+//! authentication, several mailboxes and operators, session reopening, XDM
+//! sending with the X-MSS conventions, patient mailboxes, notifications,
+//! send queue across a restart, reception into the right patient file,
+//! versions, antivirus, Annuaire Santé, traces, against the
+//! `segur_mss::sim` operators).
 //! The `carte-vitale` suite covers the apCV identification and the
 //! ordonnance numérique sent "in Y", the e-prescription service failing or
 //! late, against the apCV, e-prescription and DMP simulators.

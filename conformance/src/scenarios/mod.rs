@@ -8,6 +8,7 @@
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
 //! | `carte-vitale` | [`carte_vitale`] | carte Vitale area, patient files, observations, the apCV / e-prescription / DMP simulators |
+//! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
@@ -20,6 +21,7 @@ pub mod cda;
 pub mod dmp;
 pub mod evidence;
 pub mod ins;
+pub mod mss;
 pub mod psc;
 pub mod ssi;
 mod support;
@@ -33,6 +35,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     psc::register(registry)?;
     carte_vitale::register(registry)?;
     ssi::register(registry)?;
+    mss::register(registry)?;
     dmp::register(registry)?;
     evidence::register(registry)?;
     Ok(())

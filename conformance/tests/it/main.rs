@@ -6,6 +6,7 @@ mod checks;
 mod engine;
 mod faulty;
 mod faulty_dmp;
+mod faulty_mss;
 mod reference;
 mod reports;
 mod sentinelle;

@@ -9,6 +9,7 @@ mod accounts;
 mod carte_vitale;
 mod dmp;
 mod documents;
+mod mss;
 mod patients;
 mod psc;
 mod security;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use segur_cda::Level;
 use segur_conformance::host::{
     BoxFuture, CarteVitale, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment,
-    HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Observations, PatientFileRef,
+    HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Mssante, Observations, PatientFileRef,
     PatientFiles, Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
@@ -35,6 +36,7 @@ use self::accounts::AccountsState;
 use self::carte_vitale::CarteVitaleState;
 use self::dmp::DmpState;
 use self::documents::DocumentStore;
+use self::mss::MssState;
 use self::patients::PatientStore;
 use self::psc::PscState;
 use self::security::SecurityState;
@@ -117,6 +119,7 @@ struct Core {
     psc: PscState,
     security: SecurityState,
     carte_vitale: CarteVitaleState,
+    mss: MssState,
     dmp: DmpState,
     /// INS lookups, background INSi verification, qualification.
     sentinelle: Arc<SentinelleState>,
@@ -150,6 +153,7 @@ impl Core {
             psc: PscState::default(),
             security: SecurityState::default(),
             carte_vitale: CarteVitaleState::default(),
+            mss: MssState::default(),
             dmp: DmpState::default(),
             sentinelle: Arc::default(),
         })
@@ -253,6 +257,10 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn mssante(&self) -> Option<&dyn Mssante> {
+        Some(self)
+    }
+
     fn login(&self) -> Option<&dyn Login> {
         Some(self)
     }
@@ -285,6 +293,7 @@ impl Lifecycle for ReferenceLgc {
     fn restart(&self) -> BoxFuture<'_, Result<(), HostError>> {
         Box::pin(async move {
             let core = self.core()?;
+            core.mss_restart().await?;
             core.dmp_restart(&self.settings).await
         })
     }
