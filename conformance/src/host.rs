@@ -19,6 +19,7 @@
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
 //! | [`Host::carte_vitale`] | [`CarteVitale`] | apCV reading and the ordonnance numérique "envoi en Y" (`segur-carte-vitale`) |
+//! | [`Host::child_health`] | [`enfant::ChildHealth`] | child health record: certificates, measurements, vaccination note, examination reports, sending to the PMI and the DREES (`segur-enfant`) |
 //! | [`Host::sentinelle`] | [`Sentinelle`] | INS lookups (datamatrix, carte Vitale), background INSi verification, one-click qualification (`segur_ins::sentinelle`) |
 //!
 //! Every accessor defaults to `None`, and every method added after an area
@@ -340,6 +341,11 @@ pub trait Host: Send + Sync + 'static {
         None
     }
 
+    /// The child health record, if the host exposes it.
+    fn child_health(&self) -> Option<&dyn enfant::ChildHealth> {
+        None
+    }
+
     /// The Sentinelle workflows (INS lookups, INSi verification,
     /// qualification), if the host exposes them.
     fn sentinelle(&self) -> Option<&dyn Sentinelle> {
@@ -582,6 +588,7 @@ pub trait Documents: Send + Sync {
 mod dmp;
 pub use dmp::{Dmp, DmpDecision, DmpRefusal, DmpSetup};
 
+pub mod enfant;
 mod structured;
 pub use structured::{PatientContact, ProducedPair, StructuredContent, StructuredRequest};
 

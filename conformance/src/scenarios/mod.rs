@@ -10,6 +10,7 @@
 //! | `carte-vitale` | [`carte_vitale`] | carte Vitale area, patient files, observations, the apCV / e-prescription / DMP simulators |
 //! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
+//! | `enfant` | [`enfant`] | patient files, child health record, the MSSanté operator simulator ([`enfant::MssOperator`]) |
 //!
 //! Each service crate's engineer adds a module here (`dmp`, `mss`…) with its
 //! `register` function and one line in `register_all`; see "Adding a
@@ -19,6 +20,7 @@
 pub mod carte_vitale;
 pub mod cda;
 pub mod dmp;
+pub mod enfant;
 pub mod evidence;
 pub mod ins;
 pub mod mss;
@@ -37,6 +39,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     ssi::register(registry)?;
     mss::register(registry)?;
     dmp::register(registry)?;
+    enfant::register(registry)?;
     evidence::register(registry)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod carte_vitale;
 mod catalogue;
 mod checks;
+mod enfant;
 mod engine;
 mod faulty;
 mod faulty_dmp;

@@ -9,6 +9,7 @@ mod accounts;
 mod carte_vitale;
 mod dmp;
 mod documents;
+mod enfant;
 mod mss;
 mod patients;
 mod psc;
@@ -119,6 +120,8 @@ struct Core {
     psc: PscState,
     security: SecurityState,
     carte_vitale: CarteVitaleState,
+    /// The child health record (certificates, sending queue).
+    child: enfant::ChildState,
     mss: MssState,
     dmp: DmpState,
     /// INS lookups, background INSi verification, qualification.
@@ -153,6 +156,7 @@ impl Core {
             psc: PscState::default(),
             security: SecurityState::default(),
             carte_vitale: CarteVitaleState::default(),
+            child: enfant::ChildState::new()?,
             mss: MssState::default(),
             dmp: DmpState::default(),
             sentinelle: Arc::default(),
@@ -274,6 +278,10 @@ impl Host for ReferenceLgc {
     }
 
     fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
+        Some(self)
+    }
+
+    fn child_health(&self) -> Option<&dyn segur_conformance::host::enfant::ChildHealth> {
         Some(self)
     }
 
