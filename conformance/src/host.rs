@@ -18,6 +18,7 @@
 //! | [`Host::security`] | [`Security`] | audit trail export, TLS for national services (`segur-ssi`) |
 //! | [`Host::observations`] | [`Observations`] | what the user sees without a click: identity status, document views, renderings |
 //! | [`Host::lifecycle`] | [`Lifecycle`] | restart the software keeping its storage |
+//! | [`Host::carte_vitale`] | [`CarteVitale`] | apCV reading and the ordonnance numérique "envoi en Y" (`segur-carte-vitale`) |
 //! | [`Host::child_health`] | [`enfant::ChildHealth`] | child health record: certificates, measurements, vaccination note, examination reports, sending to the PMI and the DREES (`segur-enfant`) |
 //! | [`Host::sentinelle`] | [`Sentinelle`] | INS lookups (datamatrix, carte Vitale), background INSi verification, one-click qualification (`segur_ins::sentinelle`) |
 //!
@@ -122,6 +123,10 @@ use time::OffsetDateTime;
 
 use crate::context::{IdSource, VirtualClock};
 
+mod carte_vitale;
+pub use carte_vitale::{
+    ApcvReadOutcome, CarteVitale, CarteVitaleSetup, IssuedPrescription, PrescriptionRequest,
+};
 mod sentinelle;
 pub use sentinelle::{CreationOffer, DraftRef, InsiDisplay, InsiSetup, LookupOutcome, Sentinelle};
 
@@ -327,6 +332,12 @@ pub trait Host: Send + Sync + 'static {
 
     /// Restart control, if the host supports it.
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
+        None
+    }
+
+    /// The Application Carte Vitale and the ordonnance numérique, if the
+    /// host exposes them.
+    fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
         None
     }
 

@@ -49,7 +49,11 @@
 //! sending with the X-MSS conventions, patient mailboxes, notifications,
 //! send queue across a restart, reception into the right patient file,
 //! versions, antivirus, Annuaire Santé, traces, against the
-//! `segur_mss::sim` operators). Each module of [`scenarios`] lists its
+//! `segur_mss::sim` operators).
+//! The `carte-vitale` suite covers the apCV identification and the
+//! ordonnance numérique sent "in Y", the e-prescription service failing or
+//! late, against the apCV, e-prescription and DMP simulators.
+//! Each module of [`scenarios`] lists its
 //! scenarios and the requirement ids they prove. The reference host of the
 //! `segur-examples` crate passes all of them; `cargo run -p segur-cli --
 //! conformance run` runs it in seconds.

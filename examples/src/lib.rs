@@ -35,6 +35,7 @@
 //! | `lgc::accounts` | local login: `Authenticator`, `SessionManager`, administration |
 //! | `lgc::psc` | Pro Santé Connect login, account linking, service tokens |
 //! | `lgc::security` | audit trail export, TLS for national services |
+//! | `lgc::carte_vitale` | apCV reading (session, beneficiary list, qualified file), ordonnance numérique sent "in Y" to the e-prescription service and the DMP |
 //! | `lgc::mss` | MSSanté: mailboxes found from the address, sending documents (XDM, X-MSS headers), reception into patient files, notifications, Annuaire Santé, traces |
 //! | `lgc::sentinelle` | INS lookups (datamatrix, carte Vitale) with pre-filled creation, background INSi verification on opening, one-click qualification (`segur_ins::sentinelle` over the patient files) |
 //!

@@ -8,7 +8,7 @@
 //! - [`prescription`]: [`Prescription`] (its content in segur-cda's volet
 //!   models), the [`PrescriptionRenderer`] seam and the [`CisisRenderer`]
 //!   ([`N3Renderer`] eP-MED-DM, [`N1Renderer`] acts).
-//! - [`print`]: the one-page PDF with the code at the bottom left.
+//! - [`print`](mod@print): the one-page PDF with the code at the bottom left.
 
 pub mod code;
 pub mod id;

@@ -7,6 +7,7 @@
 //! | `cda` | [`cda`] | patient files, documents, observations |
 //! | `psc` | [`psc`] | login, the Pro Santé Connect simulator ([`psc::PscSim`]) |
 //! | `ssi` | [`ssi`] | login, security, documents |
+//! | `carte-vitale` | [`carte_vitale`] | carte Vitale area, patient files, observations, the apCV / e-prescription / DMP simulators |
 //! | `mss` | [`mss`] | MSSanté, patient files, documents, lifecycle; the operator simulators ([`mss::MssSim`]) |
 //! | `dmp` | [`dmp`] | DMP, patient files, documents, restart; the DMP simulator ([`dmp::DmpSim`]) |
 //! | `enfant` | [`enfant`] | patient files, child health record, the MSSanté operator simulator ([`enfant::MssOperator`]) |
@@ -16,6 +17,7 @@
 //! scenario" in the crate docs. Each module's docs list its scenarios with
 //! the requirements they prove.
 
+pub mod carte_vitale;
 pub mod cda;
 pub mod dmp;
 pub mod enfant;
@@ -33,6 +35,7 @@ pub(crate) fn register_all(registry: &mut Registry) -> Result<(), Error> {
     ins::register(registry)?;
     cda::register(registry)?;
     psc::register(registry)?;
+    carte_vitale::register(registry)?;
     ssi::register(registry)?;
     mss::register(registry)?;
     dmp::register(registry)?;

@@ -1,5 +1,6 @@
 //! Integration tests of segur-conformance, built as one binary.
 
+mod carte_vitale;
 mod catalogue;
 mod checks;
 mod enfant;

@@ -6,6 +6,7 @@
 //! Each capability area lives in its own module.
 
 mod accounts;
+mod carte_vitale;
 mod dmp;
 mod documents;
 mod enfant;
@@ -19,8 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
 use segur_conformance::host::{
-    BoxFuture, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment, HostError,
-    HostInfo, IdentityDisplay, Lifecycle, Login, Mssante, Observations, PatientFileRef,
+    BoxFuture, CarteVitale, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment,
+    HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Mssante, Observations, PatientFileRef,
     PatientFiles, Security, Sentinelle,
 };
 use segur_conformance::{IdSource, VirtualClock};
@@ -33,6 +34,7 @@ use segur_ssi::session::{SessionManager, SessionPolicy};
 use time::OffsetDateTime;
 
 use self::accounts::AccountsState;
+use self::carte_vitale::CarteVitaleState;
 use self::dmp::DmpState;
 use self::documents::DocumentStore;
 use self::mss::MssState;
@@ -117,6 +119,7 @@ struct Core {
     accounts: AccountsState,
     psc: PscState,
     security: SecurityState,
+    carte_vitale: CarteVitaleState,
     /// The child health record (certificates, sending queue).
     child: enfant::ChildState,
     mss: MssState,
@@ -152,6 +155,7 @@ impl Core {
             accounts: AccountsState::default(),
             psc: PscState::default(),
             security: SecurityState::default(),
+            carte_vitale: CarteVitaleState::default(),
             child: enfant::ChildState::new()?,
             mss: MssState::default(),
             dmp: DmpState::default(),
@@ -273,9 +277,14 @@ impl Host for ReferenceLgc {
         Some(self)
     }
 
+    fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
+        Some(self)
+    }
+
     fn child_health(&self) -> Option<&dyn segur_conformance::host::enfant::ChildHealth> {
         Some(self)
     }
+
     fn lifecycle(&self) -> Option<&dyn Lifecycle> {
         Some(self)
     }

@@ -36,6 +36,15 @@ impl PatientStore {
             .ok_or_else(|| HostError::failed(format!("no patient file {reference}")))
     }
 
+    /// The files whose identity satisfies `matches`.
+    pub fn find(&self, matches: impl Fn(&Identity) -> bool) -> Vec<(PatientFileRef, Identity)> {
+        lock(&self.files)
+            .iter()
+            .filter(|f| matches(&f.identity))
+            .map(|f| (f.reference.clone(), f.identity.clone()))
+            .collect()
+    }
+
     /// Every file, in creation order.
     pub fn all(&self) -> Vec<PatientFile> {
         lock(&self.files).clone()
