@@ -887,7 +887,7 @@ fn xdm_message(
                 pdf: None,
                 action: None,
             })
-            .collect(),
+            .collect::<Vec<_>>(),
         &PackOptions {
             source_id: Oid::parse("1.2.250.1.999.77.1").or_fail("source OID")?,
             content_type_code: XdsCode::new("04", "1.2.250.1.213.1.1.4.12", "Consultation"),
