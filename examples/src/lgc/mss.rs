@@ -36,10 +36,10 @@ use std::time::Duration;
 
 use segur_cda::xds::XdsCode;
 use segur_conformance::host::{
-    BoxFuture, DocumentRef, Documents, HostError, ImportOutcome, MssAccount, MssCredentials, MssDelivery,
-    MssEnvironment, MssIntegration, MssPatientInfo, MssReceivedDocument, MssReceivedMessage,
-    MssRecipient, MssSendOutcome, MssSendRequest, Mssante, PatientFileRef, PatientFiles,
-    ReceivedFile,
+    BoxFuture, DocumentRef, Documents, HostError, ImportOutcome, MssAccount, MssCredentials,
+    MssDelivery, MssEnvironment, MssIntegration, MssPatientInfo, MssReceivedDocument,
+    MssReceivedMessage, MssRecipient, MssSendOutcome, MssSendRequest, Mssante, PatientFileRef,
+    PatientFiles, ReceivedFile,
 };
 use segur_ids::{Oid, oid};
 use segur_ins::sentinelle::{
