@@ -184,6 +184,9 @@ impl PairToPack {
 }
 
 /// One unit of a package: a document, or both forms of an N1/N3 pair.
+// A short-lived input of `pack`, moved once: a pair being twice a document
+// is no reason to box it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum PackItem {
@@ -347,8 +350,9 @@ pub fn pack<I: Into<PackItem>>(
         match item.into() {
             PackItem::Document(d) => docs.push(prepare(docs.len(), d)?),
             PackItem::Pair(p) => {
-                let n3 = prepare(docs.len(), p.n3)?;
-                let n1 = prepare(docs.len() + 1, p.n1)?;
+                let PairToPack { n3, n1 } = p;
+                let n3 = prepare(docs.len(), n3)?;
+                let n1 = prepare(docs.len() + 1, n1)?;
                 check_pair(&n3, &n1)?;
                 let at = docs.len();
                 docs.push(Prepared {
