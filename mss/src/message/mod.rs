@@ -153,7 +153,7 @@ pub struct DocumentFacts {
     /// The id of the other form of an N1/N3 pair sent together. Set on both
     /// forms by [`crate::xdm::pack`]; [`crate::documents::facts_from_header`]
     /// gives the N1's XFRM target. A message carrying a document whose
-    /// other form is absent is refused ([`MessageError::IncompletePair`](crate::MessageError::IncompletePair)).
+    /// other form is absent is refused ([`MessageError::IncompletePair`]).
     pub paired_with: Option<String>,
     /// Whether the document replaces an earlier version (RPLC).
     pub replaces: Option<String>,
