@@ -394,6 +394,16 @@ pub fn pack<I: Into<PackItem>>(
     if docs.is_empty() {
         return Err(XdmError::Pack("no document".into()).into());
     }
+    // Each document once: its entry id is derived from its uniqueId.
+    for (i, d) in docs.iter().enumerate() {
+        if docs[..i].iter().any(|o| o.sent.facts.id == d.sent.facts.id) {
+            return Err(MessageError::InvalidDocument {
+                document: d.sent.facts.id.clone(),
+                reason: "the document is given twice in the package".into(),
+            }
+            .into());
+        }
+    }
     // One patient per package.
     let patient = DocumentPatient::from_header(&docs[0].doc.header);
     for d in &docs[1..] {
