@@ -358,7 +358,7 @@ async fn recipients_from_the_annuaire_fake() {
         a
     };
     let (a1, a2) = (args(true), args(false));
-    let out = tokio::task::spawn_blocking(move || (run.clone()(a1), run(a2)))
+    let out = tokio::task::spawn_blocking(move || (run(a1), run(a2)))
         .await
         .unwrap();
     let (j, h) = out;
