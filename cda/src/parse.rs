@@ -305,6 +305,32 @@ impl<'i> Parser<'i> {
         }
     }
 
+    /// Visits the HL7-namespace child elements of the current element: `f`
+    /// gets each element and whether it is empty. Text and elements of other
+    /// namespaces (extensions the model does not carry) are skipped.
+    fn elements(&mut self, mut f: impl FnMut(&mut Self, El<'i>, bool) -> R<()>) -> R<()> {
+        self.children(|p, ch| match ch {
+            Child::Element(e, empty) if e.hl7 => f(p, e, empty),
+            _ => Ok(()),
+        })
+    }
+
+    /// Visits the HL7 child elements called `name` (the wrappers of CDA:
+    /// `component/section`, `relatedDocument/parentDocument`, …).
+    fn elements_named(
+        &mut self,
+        name: &str,
+        mut f: impl FnMut(&mut Self, El<'i>, bool) -> R<()>,
+    ) -> R<()> {
+        self.elements(|p, e, empty| {
+            if e.local == name {
+                f(p, e, empty)
+            } else {
+                Ok(())
+            }
+        })
+    }
+
     /// Consumes events until the innermost open element is closed.
     fn skip_current(&mut self) -> R<()> {
         let depth = self.path.len();
@@ -428,13 +454,7 @@ impl<'i> Parser<'i> {
             .collect::<Vec<_>>();
         let mut h = Header::default();
         let mut body = None;
-        self.children(|p, c| {
-            let Child::Element(el, empty) = c else {
-                return Ok(());
-            };
-            if !el.hl7 {
-                return Ok(());
-            }
+        self.elements(|p, el, empty| {
             match el.local.as_str() {
                 "realmCode" => {
                     if let Some(c) = p.attr(&el, "code")? {
@@ -492,13 +512,11 @@ impl<'i> Parser<'i> {
                 "author" if !empty => h.authors.push(p.author()?),
                 "informant" if !empty => {
                     let mut inf = Informant::default();
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "assignedEntity" {
-                                inf.assigned_entity = Some(p.role(&el, empty)?);
-                            } else if el.hl7 && el.local == "relatedEntity" {
-                                inf.related_entity = Some(p.role(&el, empty)?);
-                            }
+                    p.elements(|p, el, empty| {
+                        match el.local.as_str() {
+                            "assignedEntity" => inf.assigned_entity = Some(p.role(&el, empty)?),
+                            "relatedEntity" => inf.related_entity = Some(p.role(&el, empty)?),
+                            _ => {}
                         }
                         Ok(())
                     })?;
@@ -516,12 +534,8 @@ impl<'i> Parser<'i> {
                         type_code,
                         ..Default::default()
                     };
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "intendedRecipient" {
-                                r.intended_recipient = p.role(&el, empty)?;
-                            }
-                        }
+                    p.elements_named("intendedRecipient", |p, el, empty| {
+                        r.intended_recipient = p.role(&el, empty)?;
                         Ok(())
                     })?;
                     h.information_recipients.push(r);
@@ -535,42 +549,28 @@ impl<'i> Parser<'i> {
                 "authenticator" if !empty => h.authenticators.push(p.authenticator()?),
                 "participant" if !empty => h.participants.push(p.participant(&el)?),
                 "inFulfillmentOf" if !empty => {
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "order" {
-                                h.in_fulfillment_of.push(p.order(empty)?);
-                            }
-                        }
+                    p.elements_named("order", |p, _, empty| {
+                        h.in_fulfillment_of.push(p.order(empty)?);
                         Ok(())
                     })?;
                 }
                 "documentationOf" if !empty => {
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "serviceEvent" {
-                                h.documentation_of.push(p.service_event(&el, empty)?);
-                            }
-                        }
+                    p.elements_named("serviceEvent", |p, el, empty| {
+                        h.documentation_of.push(p.service_event(&el, empty)?);
                         Ok(())
                     })?;
                 }
                 "relatedDocument" if !empty => h.related_documents.push(p.related_document(&el)?),
                 "authorization" if !empty => {
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "consent" {
-                                h.authorizations.push(p.consent(empty)?);
-                            }
-                        }
+                    p.elements_named("consent", |p, _, empty| {
+                        h.authorizations.push(p.consent(empty)?);
                         Ok(())
                     })?;
                 }
                 "componentOf" if !empty => {
-                    p.children(|p, c| {
-                        if let Child::Element(el, empty) = c {
-                            if el.hl7 && el.local == "encompassingEncounter" && !empty {
-                                h.component_of = Some(p.encounter()?);
-                            }
+                    p.elements_named("encompassingEncounter", |p, _, empty| {
+                        if !empty {
+                            h.component_of = Some(p.encounter()?);
                         }
                         Ok(())
                     })?;
@@ -636,13 +636,9 @@ impl<'i> Parser<'i> {
             translations: Vec::new(),
         };
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if e.hl7 && e.local == "translation" {
-                        let t = p.code(&e, empty)?;
-                        c.translations.push(t);
-                    }
-                }
+            self.elements_named("translation", |p, e, empty| {
+                let t = p.code(&e, empty)?;
+                c.translations.push(t);
                 Ok(())
             })?;
         }
@@ -656,16 +652,12 @@ impl<'i> Parser<'i> {
             ..Default::default()
         };
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, _) = ch {
-                    if e.hl7 {
-                        match e.local.as_str() {
-                            "low" => i.low = Some(p.ts(&e)?),
-                            "high" => i.high = Some(p.ts(&e)?),
-                            "center" if i.value.is_none() => i.value = Some(p.ts(&e)?),
-                            _ => {}
-                        }
-                    }
+            self.elements(|p, e, _| {
+                match e.local.as_str() {
+                    "low" => i.low = Some(p.ts(&e)?),
+                    "high" => i.high = Some(p.ts(&e)?),
+                    "center" if i.value.is_none() => i.value = Some(p.ts(&e)?),
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -719,13 +711,9 @@ impl<'i> Parser<'i> {
             parts: Vec::new(),
         };
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if e.hl7 {
-                        let v = p.text_of(empty)?;
-                        a.push(&e.local, &v);
-                    }
-                }
+            self.elements(|p, e, empty| {
+                let v = p.text_of(empty)?;
+                a.push(&e.local, &v);
                 Ok(())
             })?;
         }
@@ -743,12 +731,8 @@ impl<'i> Parser<'i> {
     fn names_in(&mut self, empty: bool) -> R<Vec<PersonName>> {
         let mut names = Vec::new();
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if e.hl7 && e.local == "name" {
-                        names.push(p.name(&e, empty)?);
-                    }
-                }
+            self.elements_named("name", |p, e, empty| {
+                names.push(p.name(&e, empty)?);
                 Ok(())
             })?;
         }
@@ -758,21 +742,16 @@ impl<'i> Parser<'i> {
     fn organization(&mut self, empty: bool) -> R<Organization> {
         let mut o = Organization::default();
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if !e.hl7 {
-                        return Ok(());
+            self.elements(|p, e, empty| {
+                match e.local.as_str() {
+                    "id" => o.ids.push(p.ii(&e)?),
+                    "name" if o.name.is_none() => o.name = Some(p.text_of(empty)?),
+                    "telecom" => o.telecoms.push(p.telecom(&e)?),
+                    "addr" => o.addrs.push(p.addr(&e, empty)?),
+                    "standardIndustryClassCode" => {
+                        o.standard_industry_class_code = Some(p.code(&e, empty)?)
                     }
-                    match e.local.as_str() {
-                        "id" => o.ids.push(p.ii(&e)?),
-                        "name" if o.name.is_none() => o.name = Some(p.text_of(empty)?),
-                        "telecom" => o.telecoms.push(p.telecom(&e)?),
-                        "addr" => o.addrs.push(p.addr(&e, empty)?),
-                        "standardIndustryClassCode" => {
-                            o.standard_industry_class_code = Some(p.code(&e, empty)?)
-                        }
-                        _ => {}
-                    }
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -786,48 +765,39 @@ impl<'i> Parser<'i> {
             ..Default::default()
         };
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if !e.hl7 {
-                        return Ok(());
+            self.elements(|p, e, empty| {
+                match e.local.as_str() {
+                    "id" => r.ids.push(p.ii(&e)?),
+                    "code" => r.code = Some(p.code(&e, empty)?),
+                    "addr" => r.addrs.push(p.addr(&e, empty)?),
+                    "telecom" => r.telecoms.push(p.telecom(&e)?),
+                    "assignedPerson"
+                    | "associatedPerson"
+                    | "informationRecipient"
+                    | "relatedPerson" => {
+                        r.has_person = true;
+                        r.person_names = p.names_in(empty)?;
                     }
-                    match e.local.as_str() {
-                        "id" => r.ids.push(p.ii(&e)?),
-                        "code" => r.code = Some(p.code(&e, empty)?),
-                        "addr" => r.addrs.push(p.addr(&e, empty)?),
-                        "telecom" => r.telecoms.push(p.telecom(&e)?),
-                        "assignedPerson"
-                        | "associatedPerson"
-                        | "informationRecipient"
-                        | "relatedPerson" => {
-                            r.has_person = true;
-                            r.person_names = p.names_in(empty)?;
-                        }
-                        "assignedAuthoringDevice" => {
-                            let mut d = AuthoringDevice::default();
-                            if !empty {
-                                p.children(|p, ch| {
-                                    if let Child::Element(e, empty) = ch {
-                                        match e.local.as_str() {
-                                            "manufacturerModelName" if e.hl7 => {
-                                                d.manufacturer_model_name = Some(p.text_of(empty)?)
-                                            }
-                                            "softwareName" if e.hl7 => {
-                                                d.software_name = Some(p.text_of(empty)?)
-                                            }
-                                            _ => {}
-                                        }
+                    "assignedAuthoringDevice" => {
+                        let mut d = AuthoringDevice::default();
+                        if !empty {
+                            p.elements(|p, e, empty| {
+                                match e.local.as_str() {
+                                    "manufacturerModelName" => {
+                                        d.manufacturer_model_name = Some(p.text_of(empty)?)
                                     }
-                                    Ok(())
-                                })?;
-                            }
-                            r.device = Some(d);
+                                    "softwareName" => d.software_name = Some(p.text_of(empty)?),
+                                    _ => {}
+                                }
+                                Ok(())
+                            })?;
                         }
-                        "representedOrganization"
-                        | "scopingOrganization"
-                        | "receivedOrganization" => r.organization = Some(p.organization(empty)?),
-                        _ => {}
+                        r.device = Some(d);
                     }
+                    "representedOrganization" | "scopingOrganization" | "receivedOrganization" => {
+                        r.organization = Some(p.organization(empty)?)
+                    }
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -839,11 +809,9 @@ impl<'i> Parser<'i> {
 
     fn record_target(&mut self) -> R<RecordTarget> {
         let mut rt = RecordTarget::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if e.hl7 && e.local == "patientRole" && !empty {
-                    rt.patient_role = p.patient_role()?;
-                }
+        self.elements_named("patientRole", |p, _, empty| {
+            if !empty {
+                rt.patient_role = p.patient_role()?;
             }
             Ok(())
         })?;
@@ -852,18 +820,13 @@ impl<'i> Parser<'i> {
 
     fn patient_role(&mut self) -> R<PatientRole> {
         let mut pr = PatientRole::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
-                }
-                match e.local.as_str() {
-                    "id" => pr.ids.push(p.ii(&e)?),
-                    "addr" => pr.addrs.push(p.addr(&e, empty)?),
-                    "telecom" => pr.telecoms.push(p.telecom(&e)?),
-                    "patient" => pr.patient = Some(p.patient(empty)?),
-                    _ => {}
-                }
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "id" => pr.ids.push(p.ii(&e)?),
+                "addr" => pr.addrs.push(p.addr(&e, empty)?),
+                "telecom" => pr.telecoms.push(p.telecom(&e)?),
+                "patient" => pr.patient = Some(p.patient(empty)?),
+                _ => {}
             }
             Ok(())
         })?;
@@ -875,58 +838,40 @@ impl<'i> Parser<'i> {
         if empty {
             return Ok(pt);
         }
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "name" => pt.names.push(p.name(&e, empty)?),
+                "administrativeGenderCode" => {
+                    pt.administrative_gender_code = Some(p.code(&e, empty)?)
                 }
-                match e.local.as_str() {
-                    "name" => pt.names.push(p.name(&e, empty)?),
-                    "administrativeGenderCode" => {
-                        pt.administrative_gender_code = Some(p.code(&e, empty)?)
-                    }
-                    "birthTime" => pt.birth_time = Some(p.ts(&e)?),
-                    "guardian" if !empty => {
-                        let mut g = Guardian::default();
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if !e.hl7 {
-                                    return Ok(());
-                                }
-                                match e.local.as_str() {
-                                    "code" => g.code = Some(p.code(&e, empty)?),
-                                    "addr" => g.addrs.push(p.addr(&e, empty)?),
-                                    "telecom" => g.telecoms.push(p.telecom(&e)?),
-                                    "guardianPerson" => g.person_names = p.names_in(empty)?,
-                                    "guardianOrganization" => {
-                                        g.organization = Some(p.organization(empty)?)
-                                    }
-                                    _ => {}
-                                }
-                            }
-                            Ok(())
-                        })?;
-                        pt.guardians.push(g);
-                    }
-                    "birthplace" if !empty => {
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if e.hl7 && e.local == "place" && !empty {
-                                    p.children(|p, ch| {
-                                        if let Child::Element(e, empty) = ch {
-                                            if e.hl7 && e.local == "addr" {
-                                                pt.birthplace = Some(p.addr(&e, empty)?);
-                                            }
-                                        }
-                                        Ok(())
-                                    })?;
-                                }
-                            }
-                            Ok(())
-                        })?;
-                    }
-                    _ => {}
+                "birthTime" => pt.birth_time = Some(p.ts(&e)?),
+                "guardian" if !empty => {
+                    let mut g = Guardian::default();
+                    p.elements(|p, e, empty| {
+                        match e.local.as_str() {
+                            "code" => g.code = Some(p.code(&e, empty)?),
+                            "addr" => g.addrs.push(p.addr(&e, empty)?),
+                            "telecom" => g.telecoms.push(p.telecom(&e)?),
+                            "guardianPerson" => g.person_names = p.names_in(empty)?,
+                            "guardianOrganization" => g.organization = Some(p.organization(empty)?),
+                            _ => {}
+                        }
+                        Ok(())
+                    })?;
+                    pt.guardians.push(g);
                 }
+                "birthplace" if !empty => {
+                    p.elements_named("place", |p, _, empty| {
+                        if !empty {
+                            p.elements_named("addr", |p, e, empty| {
+                                pt.birthplace = Some(p.addr(&e, empty)?);
+                                Ok(())
+                            })?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                _ => {}
             }
             Ok(())
         })?;
@@ -935,17 +880,12 @@ impl<'i> Parser<'i> {
 
     fn author(&mut self) -> R<Author> {
         let mut a = Author::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
-                }
-                match e.local.as_str() {
-                    "functionCode" => a.function_code = Some(p.code(&e, empty)?),
-                    "time" => a.time = Some(p.ts(&e)?),
-                    "assignedAuthor" => a.assigned_author = p.role(&e, empty)?,
-                    _ => {}
-                }
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "functionCode" => a.function_code = Some(p.code(&e, empty)?),
+                "time" => a.time = Some(p.ts(&e)?),
+                "assignedAuthor" => a.assigned_author = p.role(&e, empty)?,
+                _ => {}
             }
             Ok(())
         })?;
@@ -954,18 +894,12 @@ impl<'i> Parser<'i> {
 
     fn custodian(&mut self) -> R<Custodian> {
         let mut c = Custodian::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if e.hl7 && e.local == "assignedCustodian" && !empty {
-                    p.children(|p, ch| {
-                        if let Child::Element(e, empty) = ch {
-                            if e.hl7 && e.local == "representedCustodianOrganization" {
-                                c.organization = p.organization(empty)?;
-                            }
-                        }
-                        Ok(())
-                    })?;
-                }
+        self.elements_named("assignedCustodian", |p, _, empty| {
+            if !empty {
+                p.elements_named("representedCustodianOrganization", |p, _, empty| {
+                    c.organization = p.organization(empty)?;
+                    Ok(())
+                })?;
             }
             Ok(())
         })?;
@@ -974,17 +908,12 @@ impl<'i> Parser<'i> {
 
     fn authenticator(&mut self) -> R<Authenticator> {
         let mut a = Authenticator::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
-                }
-                match e.local.as_str() {
-                    "time" => a.time = Some(p.ts(&e)?),
-                    "signatureCode" => a.signature_code = p.attr(&e, "code")?,
-                    "assignedEntity" => a.assigned_entity = p.role(&e, empty)?,
-                    _ => {}
-                }
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "time" => a.time = Some(p.ts(&e)?),
+                "signatureCode" => a.signature_code = p.attr(&e, "code")?,
+                "assignedEntity" => a.assigned_entity = p.role(&e, empty)?,
+                _ => {}
             }
             Ok(())
         })?;
@@ -996,17 +925,12 @@ impl<'i> Parser<'i> {
             type_code: self.attr(el, "typeCode")?,
             ..Default::default()
         };
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
-                }
-                match e.local.as_str() {
-                    "functionCode" => pa.function_code = Some(p.code(&e, empty)?),
-                    "time" => pa.time = Some(p.ivl(&e, empty)?),
-                    "associatedEntity" => pa.associated_entity = p.role(&e, empty)?,
-                    _ => {}
-                }
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "functionCode" => pa.function_code = Some(p.code(&e, empty)?),
+                "time" => pa.time = Some(p.ivl(&e, empty)?),
+                "associatedEntity" => pa.associated_entity = p.role(&e, empty)?,
+                _ => {}
             }
             Ok(())
         })?;
@@ -1016,15 +940,11 @@ impl<'i> Parser<'i> {
     fn order(&mut self, empty: bool) -> R<Order> {
         let mut o = Order::default();
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if e.hl7 {
-                        match e.local.as_str() {
-                            "id" => o.ids.push(p.ii(&e)?),
-                            "code" => o.code = Some(p.code(&e, empty)?),
-                            _ => {}
-                        }
-                    }
+            self.elements(|p, e, empty| {
+                match e.local.as_str() {
+                    "id" => o.ids.push(p.ii(&e)?),
+                    "code" => o.code = Some(p.code(&e, empty)?),
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -1038,42 +958,28 @@ impl<'i> Parser<'i> {
             ..Default::default()
         };
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if !e.hl7 {
-                        return Ok(());
+            self.elements(|p, e, empty| {
+                match e.local.as_str() {
+                    "id" => s.ids.push(p.ii(&e)?),
+                    "code" => s.code = Some(p.code(&e, empty)?),
+                    "effectiveTime" => s.effective_time = Some(p.ivl(&e, empty)?),
+                    "performer" if !empty => {
+                        let mut pf = Performer {
+                            type_code: p.attr(&e, "typeCode")?,
+                            ..Default::default()
+                        };
+                        p.elements(|p, e, empty| {
+                            match e.local.as_str() {
+                                "functionCode" => pf.function_code = Some(p.code(&e, empty)?),
+                                "time" => pf.time = Some(p.ivl(&e, empty)?),
+                                "assignedEntity" => pf.assigned_entity = p.role(&e, empty)?,
+                                _ => {}
+                            }
+                            Ok(())
+                        })?;
+                        s.performers.push(pf);
                     }
-                    match e.local.as_str() {
-                        "id" => s.ids.push(p.ii(&e)?),
-                        "code" => s.code = Some(p.code(&e, empty)?),
-                        "effectiveTime" => s.effective_time = Some(p.ivl(&e, empty)?),
-                        "performer" if !empty => {
-                            let mut pf = Performer {
-                                type_code: p.attr(&e, "typeCode")?,
-                                ..Default::default()
-                            };
-                            p.children(|p, ch| {
-                                if let Child::Element(e, empty) = ch {
-                                    if !e.hl7 {
-                                        return Ok(());
-                                    }
-                                    match e.local.as_str() {
-                                        "functionCode" => {
-                                            pf.function_code = Some(p.code(&e, empty)?)
-                                        }
-                                        "time" => pf.time = Some(p.ivl(&e, empty)?),
-                                        "assignedEntity" => {
-                                            pf.assigned_entity = p.role(&e, empty)?
-                                        }
-                                        _ => {}
-                                    }
-                                }
-                                Ok(())
-                            })?;
-                            s.performers.push(pf);
-                        }
-                        _ => {}
-                    }
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -1086,25 +992,17 @@ impl<'i> Parser<'i> {
             type_code: self.attr(el, "typeCode")?,
             ..Default::default()
         };
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if e.hl7 && e.local == "parentDocument" && !empty {
-                    p.children(|p, ch| {
-                        if let Child::Element(e, _) = ch {
-                            if e.hl7 {
-                                match e.local.as_str() {
-                                    "id" => r.parent_ids.push(p.ii(&e)?),
-                                    "setId" => r.parent_set_id = Some(p.ii(&e)?),
-                                    "versionNumber" => {
-                                        r.parent_version_number = p.attr(&e, "value")?
-                                    }
-                                    _ => {}
-                                }
-                            }
-                        }
-                        Ok(())
-                    })?;
-                }
+        self.elements_named("parentDocument", |p, _, empty| {
+            if !empty {
+                p.elements(|p, e, _| {
+                    match e.local.as_str() {
+                        "id" => r.parent_ids.push(p.ii(&e)?),
+                        "setId" => r.parent_set_id = Some(p.ii(&e)?),
+                        "versionNumber" => r.parent_version_number = p.attr(&e, "value")?,
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
             }
             Ok(())
         })?;
@@ -1114,16 +1012,12 @@ impl<'i> Parser<'i> {
     fn consent(&mut self, empty: bool) -> R<Consent> {
         let mut c = Consent::default();
         if !empty {
-            self.children(|p, ch| {
-                if let Child::Element(e, empty) = ch {
-                    if e.hl7 {
-                        match e.local.as_str() {
-                            "id" => c.ids.push(p.ii(&e)?),
-                            "code" => c.code = Some(p.code(&e, empty)?),
-                            "statusCode" => c.status_code = p.attr(&e, "code")?,
-                            _ => {}
-                        }
-                    }
+            self.elements(|p, e, empty| {
+                match e.local.as_str() {
+                    "id" => c.ids.push(p.ii(&e)?),
+                    "code" => c.code = Some(p.code(&e, empty)?),
+                    "statusCode" => c.status_code = p.attr(&e, "code")?,
+                    _ => {}
                 }
                 Ok(())
             })?;
@@ -1133,58 +1027,41 @@ impl<'i> Parser<'i> {
 
     fn encounter(&mut self) -> R<EncompassingEncounter> {
         let mut en = EncompassingEncounter::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "id" => en.ids.push(p.ii(&e)?),
+                "code" => en.code = Some(p.code(&e, empty)?),
+                "effectiveTime" => en.effective_time = Some(p.ivl(&e, empty)?),
+                "responsibleParty" if !empty => {
+                    p.elements_named("assignedEntity", |p, e, empty| {
+                        en.responsible_party = Some(p.role(&e, empty)?);
+                        Ok(())
+                    })?;
                 }
-                match e.local.as_str() {
-                    "id" => en.ids.push(p.ii(&e)?),
-                    "code" => en.code = Some(p.code(&e, empty)?),
-                    "effectiveTime" => en.effective_time = Some(p.ivl(&e, empty)?),
-                    "responsibleParty" if !empty => {
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if e.hl7 && e.local == "assignedEntity" {
-                                    en.responsible_party = Some(p.role(&e, empty)?);
-                                }
-                            }
-                            Ok(())
-                        })?;
-                    }
-                    "encounterParticipant" if !empty => {
-                        let mut ep = EncounterParticipant {
-                            type_code: p.attr(&e, "typeCode")?,
-                            ..Default::default()
-                        };
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if e.hl7 {
-                                    match e.local.as_str() {
-                                        "time" => ep.time = Some(p.ivl(&e, empty)?),
-                                        "assignedEntity" => {
-                                            ep.assigned_entity = p.role(&e, empty)?
-                                        }
-                                        _ => {}
-                                    }
-                                }
-                            }
-                            Ok(())
-                        })?;
-                        en.encounter_participants.push(ep);
-                    }
-                    "location" if !empty => {
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if e.hl7 && e.local == "healthCareFacility" && !empty {
-                                    en.health_care_facility = Some(p.facility()?);
-                                }
-                            }
-                            Ok(())
-                        })?;
-                    }
-                    _ => {}
+                "encounterParticipant" if !empty => {
+                    let mut ep = EncounterParticipant {
+                        type_code: p.attr(&e, "typeCode")?,
+                        ..Default::default()
+                    };
+                    p.elements(|p, e, empty| {
+                        match e.local.as_str() {
+                            "time" => ep.time = Some(p.ivl(&e, empty)?),
+                            "assignedEntity" => ep.assigned_entity = p.role(&e, empty)?,
+                            _ => {}
+                        }
+                        Ok(())
+                    })?;
+                    en.encounter_participants.push(ep);
                 }
+                "location" if !empty => {
+                    p.elements_named("healthCareFacility", |p, _, empty| {
+                        if !empty {
+                            en.health_care_facility = Some(p.facility()?);
+                        }
+                        Ok(())
+                    })?;
+                }
+                _ => {}
             }
             Ok(())
         })?;
@@ -1193,33 +1070,24 @@ impl<'i> Parser<'i> {
 
     fn facility(&mut self) -> R<HealthCareFacility> {
         let mut f = HealthCareFacility::default();
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 {
-                    return Ok(());
+        self.elements(|p, e, empty| {
+            match e.local.as_str() {
+                "id" => f.ids.push(p.ii(&e)?),
+                "code" => f.code = Some(p.code(&e, empty)?),
+                "location" if !empty => {
+                    p.elements(|p, e, empty| {
+                        match e.local.as_str() {
+                            "name" => f.location_name = Some(p.text_of(empty)?),
+                            "addr" => f.location_addr = Some(p.addr(&e, empty)?),
+                            _ => {}
+                        }
+                        Ok(())
+                    })?;
                 }
-                match e.local.as_str() {
-                    "id" => f.ids.push(p.ii(&e)?),
-                    "code" => f.code = Some(p.code(&e, empty)?),
-                    "location" if !empty => {
-                        p.children(|p, ch| {
-                            if let Child::Element(e, empty) = ch {
-                                if e.hl7 {
-                                    match e.local.as_str() {
-                                        "name" => f.location_name = Some(p.text_of(empty)?),
-                                        "addr" => f.location_addr = Some(p.addr(&e, empty)?),
-                                        _ => {}
-                                    }
-                                }
-                            }
-                            Ok(())
-                        })?;
-                    }
-                    "serviceProviderOrganization" => {
-                        f.service_provider_organization = Some(p.organization(empty)?)
-                    }
-                    _ => {}
+                "serviceProviderOrganization" => {
+                    f.service_provider_organization = Some(p.organization(empty)?)
                 }
+                _ => {}
             }
             Ok(())
         })?;
@@ -1230,44 +1098,36 @@ impl<'i> Parser<'i> {
 
     fn body(&mut self) -> R<Option<Body>> {
         let mut body = None;
-        self.children(|p, ch| {
-            if let Child::Element(e, empty) = ch {
-                if !e.hl7 || body.is_some() {
-                    return Ok(());
-                }
-                match e.local.as_str() {
-                    "nonXMLBody" => {
-                        if empty {
-                            return Err(p.err_at(
-                                ParseErrorKind::Structure("nonXMLBody has no text".into()),
-                                e.at,
-                            ));
-                        }
-                        body = Some(Body::NonXml(p.non_xml_body(e.at)?));
+        self.elements(|p, e, empty| {
+            if body.is_some() {
+                return Ok(());
+            }
+            match e.local.as_str() {
+                "nonXMLBody" => {
+                    if empty {
+                        return Err(p.err_at(
+                            ParseErrorKind::Structure("nonXMLBody has no text".into()),
+                            e.at,
+                        ));
                     }
-                    "structuredBody" => {
-                        let mut sb = StructuredBody::default();
-                        if !empty {
-                            p.children(|p, ch| {
-                                if let Child::Element(e, empty) = ch {
-                                    if e.hl7 && e.local == "component" && !empty {
-                                        p.children(|p, ch| {
-                                            if let Child::Element(e, empty) = ch {
-                                                if e.hl7 && e.local == "section" {
-                                                    sb.sections.push(p.section(empty)?);
-                                                }
-                                            }
-                                            Ok(())
-                                        })?;
-                                    }
-                                }
-                                Ok(())
-                            })?;
-                        }
-                        body = Some(Body::Structured(sb));
-                    }
-                    _ => {}
+                    body = Some(Body::NonXml(p.non_xml_body(e.at)?));
                 }
+                "structuredBody" => {
+                    let mut sb = StructuredBody::default();
+                    if !empty {
+                        p.elements_named("component", |p, _, empty| {
+                            if !empty {
+                                p.elements_named("section", |p, _, empty| {
+                                    sb.sections.push(p.section(empty)?);
+                                    Ok(())
+                                })?;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    body = Some(Body::Structured(sb));
+                }
+                _ => {}
             }
             Ok(())
         })?;
@@ -1370,13 +1230,7 @@ impl<'i> Parser<'i> {
         if empty {
             return Ok(s);
         }
-        self.children(|p, ch| {
-            let Child::Element(e, empty) = ch else {
-                return Ok(());
-            };
-            if !e.hl7 {
-                return Ok(());
-            }
+        self.elements(|p, e, empty| {
             match e.local.as_str() {
                 "templateId" => s.template_ids.push(p.ii(&e)?),
                 "id" => s.id = Some(p.ii(&e)?),
@@ -1415,12 +1269,8 @@ impl<'i> Parser<'i> {
                     )));
                 }
                 "component" if !empty => {
-                    p.children(|p, ch| {
-                        if let Child::Element(e, empty) = ch {
-                            if e.hl7 && e.local == "section" {
-                                s.sections.push(p.section(empty)?);
-                            }
-                        }
+                    p.elements_named("section", |p, _, empty| {
+                        s.sections.push(p.section(empty)?);
                         Ok(())
                     })?;
                 }

@@ -58,6 +58,9 @@ pub enum Error {
     /// The sending configuration or queue failed.
     #[error("sending: {0}")]
     Sending(String),
+    /// Recipients of the certificates: a bad department, no PMI address.
+    #[error(transparent)]
+    Recipients(#[from] crate::recipients::RecipientError),
     /// The send queue (segur-dmp queue store).
     #[error(transparent)]
     Queue(#[from] segur_dmp::Error),

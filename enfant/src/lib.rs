@@ -63,7 +63,11 @@
 //! crash-safe queue (retried, never duplicated), sent through a
 //! [`sending::CertificateSender`] — [`sending::MssCertificateSender`] sends
 //! them over MSSanté as IHE XDM with segur-mss — and traced in the segur-ssi
-//! audit trail.
+//! audit trail. [`recipients`]: who receives them — the PMI of the child's
+//! [`recipients::Departement`] and the DREES, looked up in the Annuaire
+//! Santé ([`recipients::RecipientResolver`], cached, with the configured
+//! table as override and fallback), each recipient saying where its
+//! address came from.
 //!
 //! # Test outputs
 //! The tests write every fixture (minimal, typical, maximal) and every
@@ -89,6 +93,7 @@ pub mod exams;
 pub mod followup;
 pub mod growth;
 pub mod measures;
+pub mod recipients;
 pub mod report;
 pub mod samples;
 pub mod sending;

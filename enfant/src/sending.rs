@@ -19,8 +19,14 @@
 //! (from the child's postal code, `2A`/`2B` for Corsica, `971`… overseas) to
 //! the MSSanté address of its PMI service, plus the DREES address. The
 //! addresses themselves are not published in a source we could check
-//! (UNCONFIRMED in the reference): the host fills the table (e.g. from the
-//! Annuaire Santé).
+//! (UNCONFIRMED in the reference). [`CertificateQueue::enqueue_with`] looks
+//! them up in the Annuaire Santé through a
+//! [`RecipientResolver`](crate::recipients::RecipientResolver), with the
+//! table as override and fallback; [`CertificateQueue::enqueue`] uses the
+//! table alone. Recipients are resolved when a certificate is queued, not
+//! when it is sent: an order carries its address (part of its idempotency
+//! key), so a directory change never sends a certificate twice; the
+//! [`MssCertificateSender`] sends each order to its address.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,6 +46,7 @@ use segur_ssi::audit::{AuditEvent, AuditKind, AuditTrail, Outcome};
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
+use crate::recipients::{Departement, RecipientResolver, RecipientSource, Resolution};
 use crate::volet::{self, ChildVolet};
 
 /// Who receives a certificate.
@@ -60,19 +67,26 @@ pub enum Recipient {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecipientTable {
     /// MSSanté address of the PMI service, per department code.
+    #[serde(default)]
     pub pmi: BTreeMap<String, String>,
     /// MSSanté address of the DREES (none: certificates go to the PMI only).
+    #[serde(default)]
     pub drees: Option<String>,
 }
 
 impl RecipientTable {
     /// Reads a table from JSON (`{"pmi": {"75": "pmi@…"}, "drees": "…"}`).
+    /// Department keys are checked and written canonically (`2a` → `2A`).
     pub fn from_json(json: &str) -> Result<Self> {
-        let t: Self = serde_json::from_str(json)
+        let mut t: Self = serde_json::from_str(json)
             .map_err(|e| Error::Sending(format!("recipient table: {e}")))?;
         for a in t.pmi.values().chain(t.drees.iter()) {
             check_address(a)?;
         }
+        t.pmi = std::mem::take(&mut t.pmi)
+            .into_iter()
+            .map(|(k, v)| Ok((Departement::parse(&k)?.as_str().to_owned(), v)))
+            .collect::<Result<_>>()?;
         Ok(t)
     }
 
@@ -109,23 +123,9 @@ fn check_address(a: &str) -> Result<()> {
 
 /// The department of a French postal code (`75007` → `75`, `20000` → `2A`,
 /// `20200` → `2B`, `97400` → `974`).
+/// The typed form is [`Departement::from_postal_code`].
 pub fn department_of(postal_code: &str) -> Option<String> {
-    let p = postal_code.trim();
-    if p.len() != 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(match &p[..2] {
-        "20" => {
-            if p[2..3] < *"2" {
-                "2A".into()
-            } else {
-                "2B".into()
-            }
-        }
-        "97" | "98" => p[..3].to_owned(),
-        "00" => return None,
-        d => d.to_owned(),
-    })
+    Departement::from_postal_code(postal_code).map(|d| d.as_str().to_owned())
 }
 
 /// What an order carries (the queue payload, JSON).
@@ -190,7 +190,8 @@ impl<'a> CertificateQueue<'a> {
         }
     }
 
-    /// Queues a certificate validated by the doctor for its recipients.
+    /// Queues a certificate validated by the doctor for the recipients of
+    /// `table` (no Annuaire lookup: see [`enqueue_with`](Self::enqueue_with)).
     /// Refuses anything but an N3 CS8 / CS9 / CS24; queueing it again
     /// returns the existing orders (never sent twice).
     pub fn enqueue(
@@ -199,40 +200,45 @@ impl<'a> CertificateQueue<'a> {
         table: &RecipientTable,
         now: OffsetDateTime,
     ) -> Result<Vec<Order>> {
-        volet::ensure_shareable(doc)?;
-        let v = ChildVolet::of(&doc.header)
-            .filter(|v| v.is_certificate())
-            .ok_or_else(|| {
-                Error::Sending(
-                    "only the health certificates (CS8, CS9, CS24) are sent to the PMI".into(),
-                )
-            })?;
-        volet::check_header(v, &doc.header)?;
-        let id = doc
-            .header
-            .id
-            .as_ref()
-            .map(|i| {
-                format!(
-                    "{}^{}",
-                    i.root.as_deref().unwrap_or(""),
-                    i.extension.as_deref().unwrap_or("")
-                )
-            })
-            .ok_or(Error::Missing {
-                document: v.name(),
-                what: "the document id",
-            })?;
-        let postal = doc
-            .header
-            .patient_role()
-            .and_then(|r| r.addrs.iter().find_map(|a| a.part("postalCode")))
-            .ok_or(Error::Missing {
-                document: v.name(),
-                what: "the child's postal code (department of residence)",
-            })?;
-        let department = department_of(postal)
-            .ok_or_else(|| Error::Sending(format!("{postal:?} is not a French postal code")))?;
+        let department = residence_department(doc)?;
+        let resolution = RecipientResolver::new(table.clone()).resolve_offline(&department)?;
+        self.enqueue_resolved(doc, &resolution, now)
+    }
+
+    /// Queues a certificate for the recipients `resolver` finds for the
+    /// child's department of residence (override table, Annuaire Santé,
+    /// fallback table), and returns the resolution too, for the host to
+    /// show where each address came from.
+    pub async fn enqueue_with(
+        &self,
+        doc: &Document,
+        resolver: &RecipientResolver,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<Order>, Resolution)> {
+        let department = residence_department(doc)?;
+        let resolution = resolver.resolve(&department).await?;
+        let orders = self.enqueue_resolved(doc, &resolution, now)?;
+        Ok((orders, resolution))
+    }
+
+    /// Queues a certificate for recipients already resolved (e.g. shown to
+    /// and confirmed by the user). The resolution must be for the child's
+    /// department of residence. Each queueing is traced with the source of
+    /// the address (`source`: `annuaire` / `table`, and why the table).
+    pub fn enqueue_resolved(
+        &self,
+        doc: &Document,
+        resolution: &Resolution,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Order>> {
+        let (v, id) = certificate_of(doc)?;
+        let department = residence_department(doc)?;
+        if department != resolution.department {
+            return Err(Error::Sending(format!(
+                "the recipients were resolved for department {}, the child lives in {department}",
+                resolution.department
+            )));
+        }
         let patient = doc
             .header
             .patient_role()
@@ -247,11 +253,12 @@ impl<'a> CertificateQueue<'a> {
             .unwrap_or_default();
         let xml = String::from_utf8(doc.to_xml()).map_err(|e| Error::Sending(e.to_string()))?;
         let mut out = Vec::new();
-        for (recipient, address) in table.recipients(&department)? {
+        for r in &resolution.recipients {
+            let address = r.address.to_string();
             let key = format!("{id}|{address}");
             let existed = self.store.by_key(&key)?.is_some();
             let order = CertificateOrder {
-                recipient: recipient.clone(),
+                recipient: r.recipient.clone(),
                 address: address.clone(),
                 certificate: v.name().to_owned(),
                 document_id: id.clone(),
@@ -269,19 +276,28 @@ impl<'a> CertificateQueue<'a> {
                 now,
             )?;
             if !existed {
+                let mut event = AuditEvent::new(
+                    kind(audit_kind::QUEUED)?,
+                    self.actor.clone(),
+                    Outcome::Success,
+                    now,
+                )
+                .with_patient(patient.clone())
+                .with_document(id.clone())
+                .with_target(address.clone())
+                .with_detail("certificate", v.name())
+                .with_detail("source", r.source.label());
+                match &r.source {
+                    RecipientSource::Annuaire { resource_id, .. } => {
+                        event = event.with_detail("annuaire_resource", resource_id.as_str());
+                    }
+                    RecipientSource::Table { reason } => {
+                        event = event.with_detail("table_reason", reason.to_string());
+                    }
+                    _ => event = event.with_detail("table_reason", "override"),
+                }
                 self.audit
-                    .append(
-                        AuditEvent::new(
-                            kind(audit_kind::QUEUED)?,
-                            self.actor.clone(),
-                            Outcome::Success,
-                            now,
-                        )
-                        .with_patient(patient.clone())
-                        .with_document(id.clone())
-                        .with_target(address.clone())
-                        .with_detail("certificate", v.name()),
-                    )
+                    .append(event)
                     .map_err(|e| Error::Sending(format!("audit: {e}")))?;
             }
             out.push(o);
@@ -322,6 +338,53 @@ impl<'a> CertificateQueue<'a> {
         }
         Ok(report)
     }
+}
+
+/// The volet and the document id (`root^extension`) of a certificate that
+/// may be sent: N3, CS8 / CS9 / CS24, header rules met.
+fn certificate_of(doc: &Document) -> Result<(ChildVolet, String)> {
+    volet::ensure_shareable(doc)?;
+    let v = ChildVolet::of(&doc.header)
+        .filter(|v| v.is_certificate())
+        .ok_or_else(|| {
+            Error::Sending(
+                "only the health certificates (CS8, CS9, CS24) are sent to the PMI".into(),
+            )
+        })?;
+    volet::check_header(v, &doc.header)?;
+    let id = doc
+        .header
+        .id
+        .as_ref()
+        .map(|i| {
+            format!(
+                "{}^{}",
+                i.root.as_deref().unwrap_or(""),
+                i.extension.as_deref().unwrap_or("")
+            )
+        })
+        .ok_or(Error::Missing {
+            document: v.name(),
+            what: "the document id",
+        })?;
+    Ok((v, id))
+}
+
+/// The child's department of residence, from the postal code of the
+/// patient's address in a certificate (checked as [`CertificateQueue`]
+/// does: N3 CS8 / CS9 / CS24 only).
+pub fn residence_department(doc: &Document) -> Result<Departement> {
+    let (v, _) = certificate_of(doc)?;
+    let postal = doc
+        .header
+        .patient_role()
+        .and_then(|r| r.addrs.iter().find_map(|a| a.part("postalCode")))
+        .ok_or(Error::Missing {
+            document: v.name(),
+            what: "the child's postal code (department of residence)",
+        })?;
+    Departement::from_postal_code(postal)
+        .ok_or_else(|| Error::Sending(format!("{postal:?} is not a French postal code")))
 }
 
 struct Adapter<'s> {

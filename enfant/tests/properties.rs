@@ -87,8 +87,46 @@ proptest! {
         if let Some(d) = department_of(&code) {
             prop_assert!(code.starts_with(&d[..2]) || d == "2A" || d == "2B");
         } else {
-            prop_assert!(code.starts_with("00"));
+            prop_assert!(
+                ["00", "96", "98", "99", "970", "977", "978", "979"]
+                    .iter()
+                    .any(|p| code.starts_with(p)),
+                "{code}"
+            );
         }
+    }
+
+    /// The department parser accepts exactly 01–95 but 20, 2A/2B (any
+    /// case) and 971–976, and round-trips its canonical form.
+    #[test]
+    fn departement_parser(text in ".{0,6}", n in 0u32..1000, corsica in "[2][aAbB]") {
+        use segur_enfant::recipients::Departement;
+        let _ = Departement::parse(&text);
+        let two = format!("{n:02}");
+        let three = format!("{n:03}");
+        if n <= 99 {
+            let ok2 = (1..=95).contains(&n) && n != 20;
+            prop_assert_eq!(Departement::parse(&two).is_ok(), ok2, "{}", two);
+        }
+        let ok3 = (971..=976).contains(&n);
+        prop_assert_eq!(Departement::parse(&three).is_ok(), ok3, "{}", three);
+        let c = Departement::parse(&corsica).unwrap();
+        prop_assert_eq!(c.as_str(), corsica.to_uppercase());
+        for d in [Departement::parse(&two), Departement::parse(&three)].into_iter().flatten() {
+            prop_assert_eq!(Departement::parse(d.as_str()).unwrap(), d.clone());
+            prop_assert_eq!(d.to_string().parse::<Departement>().unwrap(), d);
+        }
+    }
+
+    /// Every postal code of a department maps back to it.
+    #[test]
+    fn postal_codes_of_a_department(n in 1u32..=95, rest in 0u32..1000) {
+        use segur_enfant::recipients::Departement;
+        prop_assume!(n != 20);
+        let d = Departement::parse(&format!("{n:02}")).unwrap();
+        let code = format!("{n:02}{rest:03}");
+        prop_assert!(d.contains_postal_code(&code));
+        prop_assert_eq!(Departement::from_postal_code(&code), Some(d));
     }
 
     /// Truncated or altered certificates: a typed error, never a panic.

@@ -1,7 +1,6 @@
 //! [`ApcvSimulator`]: a loopback apCV identification service.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -12,9 +11,8 @@ use axum::routing::post;
 use ring::rand::{SecureRandom, SystemRandom};
 use segur_psc::SharedClock;
 use time::{Duration, OffsetDateTime};
-use tokio::task::JoinHandle;
 
-use super::Exchange;
+use super::{Exchange, Loopback};
 use crate::apcv::{DEFAULT_PRESENTATION_TTL, QR_PREFIX};
 use crate::error::ApcvError;
 use crate::vitale::{ApcvChannel, CardSource, VitaleRead};
@@ -56,14 +54,7 @@ impl Inner {
 #[derive(Debug)]
 pub struct ApcvSimulator {
     inner: Arc<Inner>,
-    addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for ApcvSimulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: Loopback,
 }
 
 impl ApcvSimulator {
@@ -74,11 +65,6 @@ impl ApcvSimulator {
 
     /// Starts with another presentation lifetime.
     pub async fn start_with_ttl(clock: SharedClock, ttl: Duration) -> Result<Self, ApcvError> {
-        let io = |e: std::io::Error| ApcvError::Unavailable(format!("simulator: {e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(io)?;
-        let addr = listener.local_addr().map_err(io)?;
         let inner = Arc::new(Inner {
             clock,
             ttl,
@@ -88,15 +74,15 @@ impl ApcvSimulator {
         let router = Router::new()
             .route("/v1/identifications", post(identify))
             .with_state(inner.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok(Self { inner, addr, task })
+        let server = Loopback::serve(router)
+            .await
+            .map_err(|e| ApcvError::Unavailable(format!("simulator: {e}")))?;
+        Ok(Self { inner, server })
     }
 
     /// The base URL to give [`crate::apcv::HttpApcvService`].
     pub fn base_url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.server.base_url()
     }
 
     fn register(&self, read: &VitaleRead, channel: ApcvChannel) -> String {

@@ -1,7 +1,6 @@
 //! [`EPrescriptionSimulator`]: a loopback e-prescription service.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -12,9 +11,8 @@ use axum::routing::put;
 use base64::Engine;
 use segur_psc::SharedClock;
 use sha2::{Digest, Sha256};
-use tokio::task::JoinHandle;
 
-use super::Exchange;
+use super::{Exchange, Loopback};
 use crate::eprescription::{Registration, WireSubmission, hex};
 use crate::error::EPrescriptionError;
 use crate::ordonnance::PrescriptionId;
@@ -69,24 +67,12 @@ impl Inner {
 #[derive(Debug)]
 pub struct EPrescriptionSimulator {
     inner: Arc<Inner>,
-    addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-impl Drop for EPrescriptionSimulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: Loopback,
 }
 
 impl EPrescriptionSimulator {
     /// Starts on `127.0.0.1:0`.
     pub async fn start(clock: SharedClock) -> Result<Self, EPrescriptionError> {
-        let io = |e: std::io::Error| EPrescriptionError::Config(format!("simulator: {e}"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(io)?;
-        let addr = listener.local_addr().map_err(io)?;
         let inner = Arc::new(Inner {
             clock,
             state: Mutex::new(SimState::default()),
@@ -94,15 +80,15 @@ impl EPrescriptionSimulator {
         let router = Router::new()
             .route("/v1/prescriptions/{id}", put(submit).get(status))
             .with_state(inner.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok(Self { inner, addr, task })
+        let server = Loopback::serve(router)
+            .await
+            .map_err(|e| EPrescriptionError::Config(format!("simulator: {e}")))?;
+        Ok(Self { inner, server })
     }
 
     /// The base URL to give [`crate::eprescription::HttpEPrescriptionService`].
     pub fn base_url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.server.base_url()
     }
 
     /// Queues behaviours for the next submissions (then `Accept`).

@@ -22,6 +22,8 @@ pub use apcv::ApcvSimulator;
 pub use eprescription::{EPrescriptionSimulator, SimBehaviour};
 pub use reader::SimVitaleReader;
 
+use std::net::SocketAddr;
+
 use segur_ins::{BirthDate, Ins, InsOid, Nir, Sex, Traits};
 use time::OffsetDateTime;
 use time::macros::date;
@@ -45,6 +47,35 @@ pub struct Exchange {
     pub status: u16,
     /// The `Idempotency-Key` header, if any.
     pub idempotency_key: Option<String>,
+}
+
+/// An axum router served on `127.0.0.1:0` until dropped: the transport both
+/// HTTP simulators share.
+#[derive(Debug)]
+struct Loopback {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Loopback {
+    async fn serve(router: axum::Router) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Loopback { addr, task })
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 fn nir(base: &str) -> Nir {

@@ -23,7 +23,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use segur_carte_vitale::ordonnance::{PrescriptionContent, PrescriptionId, decode_image};
-use segur_carte_vitale::sim::{ApcvSimulator, EPrescriptionSimulator, SimBehaviour, sample_family};
+use segur_carte_vitale::sim::{
+    ApcvSimulator, EPrescriptionSimulator, Exchange, SimBehaviour, sample_family,
+};
 use segur_carte_vitale::{ApcvChannel, ApcvPresentation, CardSource, VitaleRead};
 use segur_cda::Document;
 use segur_cda::datatypes::{Addr, Ii, Telecom, Ts};
@@ -34,6 +36,7 @@ use segur_cda::volets::n1_prescription::N1PrescriptionKind;
 use segur_cda::volets::samples::{self, Richness};
 use segur_dmp::sim::DmpSimulator;
 use segur_ins::{IdentityStatus, Ins};
+use segur_psc::SharedClock;
 use time::Duration;
 use url::Url;
 
@@ -59,76 +62,76 @@ fn url(base: &str, what: &str) -> ScenarioResult<Url> {
 }
 
 /// The apCV identification service simulator of a scenario.
-pub struct ApcvSim {
-    sim: ApcvSimulator,
-    env: ServiceEnv,
-    recorded: AtomicUsize,
-}
-
-impl std::fmt::Debug for ApcvSim {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApcvSim")
-            .field("base_url", &self.sim.base_url())
-            .finish_non_exhaustive()
-    }
-}
-
-impl SimulatedService for ApcvSim {
-    const NAME: &'static str = "apcv";
-
-    async fn start(env: ServiceEnv) -> Result<Self, Failure> {
-        let sim = ApcvSimulator::start(Arc::new(env.clock().clone()))
-            .await
-            .map_err(|e| Failure::service(e.to_string()))?;
-        Ok(ApcvSim {
-            sim,
-            env,
-            recorded: AtomicUsize::new(0),
-        })
-    }
-}
-
-impl ApcvSim {
-    /// The simulator.
-    pub fn simulator(&self) -> &ApcvSimulator {
-        &self.sim
-    }
-
-    /// Records the exchanges answered since the last call.
-    pub fn record_exchanges(&self) {
-        let all = self.sim.exchanges();
-        let from = self.recorded.swap(all.len(), Ordering::SeqCst);
-        for x in all.iter().skip(from) {
-            let line = format!("{} {} -> {}", x.method, x.path, x.status);
-            self.env
-                .record_exchange(&line, Payload::text(line.clone()), None);
-        }
-    }
-}
+pub type ApcvSim = HttpSim<ApcvSimulator>;
 
 /// The e-prescription service simulator of a scenario.
-pub struct EPrescriptionSim {
-    sim: EPrescriptionSimulator,
+pub type EPrescriptionSim = HttpSim<EPrescriptionSimulator>;
+
+/// One of `segur_carte_vitale::sim`'s HTTP simulators, started with the
+/// scenario's clock, whose exchanges are recorded as evidence.
+pub struct HttpSim<S> {
+    sim: S,
     env: ServiceEnv,
     recorded: AtomicUsize,
 }
 
-impl std::fmt::Debug for EPrescriptionSim {
+/// What [`HttpSim`] needs of a carte-vitale HTTP simulator.
+pub trait CarteVitaleHttpSimulator: Sized + Send + Sync + 'static {
+    /// The service's name in the evidence.
+    const NAME: &'static str;
+    /// Starts on loopback with `clock`.
+    fn start(clock: SharedClock) -> impl Future<Output = Result<Self, String>> + Send;
+    /// Its base URL.
+    fn base_url(&self) -> String;
+    /// Every exchange answered, in order.
+    fn exchanges(&self) -> Vec<Exchange>;
+}
+
+impl CarteVitaleHttpSimulator for ApcvSimulator {
+    const NAME: &'static str = "apcv";
+    async fn start(clock: SharedClock) -> Result<Self, String> {
+        ApcvSimulator::start(clock).await.map_err(|e| e.to_string())
+    }
+    fn base_url(&self) -> String {
+        ApcvSimulator::base_url(self)
+    }
+    fn exchanges(&self) -> Vec<Exchange> {
+        ApcvSimulator::exchanges(self)
+    }
+}
+
+impl CarteVitaleHttpSimulator for EPrescriptionSimulator {
+    const NAME: &'static str = "eprescription";
+    async fn start(clock: SharedClock) -> Result<Self, String> {
+        EPrescriptionSimulator::start(clock)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    fn base_url(&self) -> String {
+        EPrescriptionSimulator::base_url(self)
+    }
+    fn exchanges(&self) -> Vec<Exchange> {
+        EPrescriptionSimulator::exchanges(self)
+    }
+}
+
+impl<S: CarteVitaleHttpSimulator> std::fmt::Debug for HttpSim<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EPrescriptionSim")
+        f.debug_struct("HttpSim")
+            .field("service", &S::NAME)
             .field("base_url", &self.sim.base_url())
             .finish_non_exhaustive()
     }
 }
 
-impl SimulatedService for EPrescriptionSim {
-    const NAME: &'static str = "eprescription";
+impl<S: CarteVitaleHttpSimulator> SimulatedService for HttpSim<S> {
+    const NAME: &'static str = S::NAME;
 
     async fn start(env: ServiceEnv) -> Result<Self, Failure> {
-        let sim = EPrescriptionSimulator::start(Arc::new(env.clock().clone()))
+        let sim = S::start(Arc::new(env.clock().clone()))
             .await
-            .map_err(|e| Failure::service(e.to_string()))?;
-        Ok(EPrescriptionSim {
+            .map_err(Failure::service)?;
+        Ok(HttpSim {
             sim,
             env,
             recorded: AtomicUsize::new(0),
@@ -136,9 +139,9 @@ impl SimulatedService for EPrescriptionSim {
     }
 }
 
-impl EPrescriptionSim {
+impl<S: CarteVitaleHttpSimulator> HttpSim<S> {
     /// The simulator.
-    pub fn simulator(&self) -> &EPrescriptionSimulator {
+    pub fn simulator(&self) -> &S {
         &self.sim
     }
 

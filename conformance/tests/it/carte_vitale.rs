@@ -2,6 +2,7 @@
 //! fault each make the scenario of the requirement they break FAIL with a
 //! message naming the fault.
 
+use crate::harness::{failure_of, forward, run};
 use std::sync::Arc;
 
 use segur_carte_vitale::ordonnance::PrescriptionId;
@@ -12,7 +13,7 @@ use segur_conformance::host::{
     ApcvReadOutcome, BoxFuture, CarteVitale, CarteVitaleSetup, HostEnvironment, IssuedPrescription,
     Observations, PatientFileRef, PatientFiles, PrescriptionRequest,
 };
-use segur_conformance::report::{ScenarioReport, Status};
+use segur_conformance::report::Status;
 use segur_conformance::{
     ArtefactKind, Filter, Host, HostError, HostInfo, Registry, Runner, Silent,
 };
@@ -51,9 +52,6 @@ impl Host for Faulty {
     fn info(&self) -> HostInfo {
         HostInfo::new(format!("faulty host ({:?})", self.fault), "0")
     }
-    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.reset()
-    }
     fn prepare(&self, env: HostEnvironment) {
         self.inner.prepare(env);
     }
@@ -65,6 +63,9 @@ impl Host for Faulty {
     }
     fn carte_vitale(&self) -> Option<&dyn CarteVitale> {
         Some(self)
+    }
+    forward! { Host<'a>:
+        reset() -> ();
     }
 }
 
@@ -96,13 +97,6 @@ impl CarteVitale for Faulty {
         })
     }
 
-    fn choose_beneficiary(
-        &self,
-        key: BeneficiaryKey,
-    ) -> BoxFuture<'_, Result<PatientFileRef, HostError>> {
-        self.inner.choose_beneficiary(key)
-    }
-
     fn issue_prescription<'a>(
         &'a self,
         file: &'a PatientFileRef,
@@ -125,22 +119,9 @@ impl CarteVitale for Faulty {
             ))
         })
     }
-}
-
-fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
-    let runner = Runner::new(Registry::builtin().expect("registry"), host)
-        .filter(Filter::new().scenario(glob));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    outcome.into_report().scenarios
-}
-
-fn failure_of<'a>(scenarios: &'a [ScenarioReport], id: &str) -> &'a str {
-    let s = scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("scenario {id} not run"));
-    assert_eq!(s.status, Status::Failed, "{id} should fail: {s:?}");
-    s.failure.as_ref().map(|f| f.message.as_str()).unwrap_or("")
+    forward! { CarteVitale<'a>:
+        choose_beneficiary(key: BeneficiaryKey) -> PatientFileRef;
+    }
 }
 
 /// The reference host passes; the documents the DMP simulator received

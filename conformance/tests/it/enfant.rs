@@ -3,6 +3,7 @@
 //! the official XSD and schematrons), and fails against a host with one
 //! fault, with a message that names the fault.
 
+use crate::harness::{self, forward};
 use std::sync::Arc;
 
 use segur_cda::test_output;
@@ -97,9 +98,6 @@ impl Host for Faulty {
     fn info(&self) -> HostInfo {
         HostInfo::new(format!("faulty host ({:?})", self.fault), "0")
     }
-    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.reset()
-    }
     fn prepare(&self, env: HostEnvironment) {
         self.inner.prepare(env);
     }
@@ -109,24 +107,12 @@ impl Host for Faulty {
     fn child_health(&self) -> Option<&dyn ChildHealth> {
         Some(self)
     }
+    forward! { Host<'a>:
+        reset() -> ();
+    }
 }
 
 impl ChildHealth for Faulty {
-    fn record_entries<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        entries: ChildFileEntries,
-    ) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.record_entries(file, entries)
-    }
-    fn certificate<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        certificate: &'a HealthCertificate,
-        act_time: OffsetDateTime,
-    ) -> BoxFuture<'a, Result<Document, HostError>> {
-        self.inner.certificate(file, certificate, act_time)
-    }
     fn measurements_document<'a>(
         &'a self,
         file: &'a PatientFileRef,
@@ -135,14 +121,6 @@ impl ChildHealth for Faulty {
     ) -> BoxFuture<'a, Result<Document, HostError>> {
         self.inner
             .measurements_document(file, measurements, act_time)
-    }
-    fn vaccination_note<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        note: &'a VaccinationNote,
-        act_time: OffsetDateTime,
-    ) -> BoxFuture<'a, Result<Document, HostError>> {
-        self.inner.vaccination_note(file, note, act_time)
     }
     fn shared_forms<'a>(
         &'a self,
@@ -173,15 +151,6 @@ impl ChildHealth for Faulty {
             Ok(r)
         })
     }
-    fn examination_report<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        code: &'a str,
-        date: Date,
-        findings: &'a str,
-    ) -> BoxFuture<'a, Result<Document, HostError>> {
-        self.inner.examination_report(file, code, date, findings)
-    }
     fn configure_certificate_sending(
         &self,
         mut setup: CertificateSendingSetup,
@@ -196,11 +165,12 @@ impl ChildHealth for Faulty {
         }
         self.inner.configure_certificate_sending(setup)
     }
-    fn validate_certificate<'a>(
-        &'a self,
-        certificate: &'a Document,
-    ) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.validate_certificate(certificate)
+    forward! { ChildHealth<'a>:
+        record_entries(file: &'a PatientFileRef, entries: ChildFileEntries) -> ();
+        certificate(file: &'a PatientFileRef, certificate: &'a HealthCertificate, act_time: OffsetDateTime) -> Document;
+        vaccination_note(file: &'a PatientFileRef, note: &'a VaccinationNote, act_time: OffsetDateTime) -> Document;
+        examination_report(file: &'a PatientFileRef, code: &'a str, date: Date, findings: &'a str) -> Document;
+        validate_certificate(certificate: &'a Document) -> ();
     }
 }
 
@@ -211,22 +181,7 @@ fn expect_failure(fault: Fault, id: &str, expected: &str) {
         inner: ReferenceLgc::new(),
         fault,
     };
-    let runner = Runner::new(Registry::builtin().expect("registry"), Arc::new(host))
-        .filter(Filter::new().scenario(id));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    let s = outcome
-        .report()
-        .scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("{id} was not run"))
-        .clone();
-    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
-    let message = &s.failure.as_ref().expect("failure").message;
-    assert!(
-        message.contains(expected),
-        "{id}: {message:?} does not say {expected:?}"
-    );
+    harness::expect_failure(Arc::new(host), id, id, expected);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! with one fault each. Every one must make the scenarios of the
 //! requirement it breaks FAIL with a message that names the fault.
 
+use crate::harness::{expect_failure, forward, run};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -16,8 +17,8 @@ use segur_conformance::host::{
     Observations, PatientContact, PatientFileRef, PatientFiles, ProducedPair, PscLoginMode,
     PscSetup, ReceivedFile, Security, SessionRef, StructuredContent, StructuredRequest,
 };
-use segur_conformance::report::{ScenarioReport, Status};
-use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+use segur_conformance::report::Status;
+use segur_conformance::{Host, HostError, HostInfo};
 use segur_examples::{ReferenceLgc, Settings};
 use segur_ids::IdNatPs;
 use segur_ins::{Identity, IdentityStatus};
@@ -81,9 +82,6 @@ impl Host for Faulty {
     fn info(&self) -> HostInfo {
         HostInfo::new(format!("faulty host ({:?})", self.fault), "0")
     }
-    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.reset()
-    }
     fn prepare(&self, env: HostEnvironment) {
         self.inner.prepare(env);
     }
@@ -102,15 +100,12 @@ impl Host for Faulty {
     fn observations(&self) -> Option<&dyn Observations> {
         Some(self)
     }
+    forward! { Host<'a>:
+        reset() -> ();
+    }
 }
 
 impl PatientFiles for Faulty {
-    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
-        PatientFiles::list(&self.inner)
-    }
-    fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.open(file)
-    }
     fn create<'a>(
         &'a self,
         identity: &'a Identity,
@@ -124,22 +119,14 @@ impl PatientFiles for Faulty {
             Ok(file)
         })
     }
-    fn set_contact<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        contact: &'a PatientContact,
-    ) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.set_contact(file, contact)
+    forward! { PatientFiles<'a>:
+        list() -> Vec<PatientFileRef>;
+        open(file: &'a PatientFileRef) -> ();
+        set_contact(file: &'a PatientFileRef, contact: &'a PatientContact) -> ();
     }
 }
 
 impl Documents for Faulty {
-    fn list<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
-        Documents::list(&self.inner, file)
-    }
     fn content<'a>(
         &'a self,
         document: &'a DocumentRef,
@@ -229,34 +216,6 @@ impl Documents for Faulty {
             Ok(doc)
         })
     }
-    fn revise<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-        request: &'a DocumentRequest,
-    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
-        self.inner.revise(document, request)
-    }
-    fn import<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        received: &'a ReceivedFile,
-    ) -> BoxFuture<'a, Result<ImportOutcome, HostError>> {
-        self.inner.import(file, received)
-    }
-    fn list_sorted<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        filter: &'a DocumentFilter,
-        order: SortOrder,
-    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
-        self.inner.list_sorted(file, filter, order)
-    }
-    fn links<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-    ) -> BoxFuture<'a, Result<DocumentLinks, HostError>> {
-        self.inner.links(document)
-    }
     fn produce_structured<'a>(
         &'a self,
         file: &'a PatientFileRef,
@@ -272,120 +231,41 @@ impl Documents for Faulty {
             self.inner.produce_structured(file, &request).await
         })
     }
+    forward! { Documents<'a>:
+        list(file: &'a PatientFileRef) -> Vec<DocumentRef>;
+        revise(document: &'a DocumentRef, request: &'a DocumentRequest) -> DocumentRef;
+        import(file: &'a PatientFileRef, received: &'a ReceivedFile) -> ImportOutcome;
+        list_sorted(file: &'a PatientFileRef, filter: &'a DocumentFilter, order: SortOrder) -> Vec<DocumentRef>;
+        links(document: &'a DocumentRef) -> DocumentLinks;
+    }
 }
 
 impl Login for Faulty {
-    fn provision_account(&self, account: NewAccount) -> BoxFuture<'_, Result<Decision, HostError>> {
-        self.inner.provision_account(account)
-    }
-    fn account<'a>(
-        &'a self,
-        login: &'a AccountId,
-    ) -> BoxFuture<'a, Result<Option<Account>, HostError>> {
-        self.inner.account(login)
-    }
-    fn login_password<'a>(
-        &'a self,
-        login: &'a AccountId,
-        password: &'a str,
-    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
-        self.inner.login_password(login, password)
-    }
-    fn second_factor<'a>(
-        &'a self,
-        challenge: &'a ChallengeRef,
-        code: &'a str,
-    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
-        self.inner.second_factor(challenge, code)
-    }
-    fn enroll_second_factor<'a>(
-        &'a self,
-        login: &'a AccountId,
-    ) -> BoxFuture<'a, Result<Decision<TotpEnrollment>, HostError>> {
-        self.inner.enroll_second_factor(login)
-    }
-    fn confirm_second_factor<'a>(
-        &'a self,
-        login: &'a AccountId,
-        code: &'a str,
-    ) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.confirm_second_factor(login, code)
-    }
-    fn session<'a>(
-        &'a self,
-        session: &'a SessionRef,
-    ) -> BoxFuture<'a, Result<Decision<SessionInfo>, HostError>> {
-        self.inner.session(session)
-    }
-    fn sensitive_action<'a>(
-        &'a self,
-        session: &'a SessionRef,
-    ) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.sensitive_action(session)
-    }
-    fn reauthenticate<'a>(
-        &'a self,
-        session: &'a SessionRef,
-        password: &'a str,
-        totp_code: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.reauthenticate(session, password, totp_code)
-    }
-    fn logout<'a>(&'a self, session: &'a SessionRef) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.logout(session)
-    }
-    fn change_password<'a>(
-        &'a self,
-        login: &'a AccountId,
-        old: &'a str,
-        new: &'a str,
-    ) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.change_password(login, old, new)
-    }
-    fn administer<'a>(
-        &'a self,
-        actor: &'a SessionRef,
-        action: AccountAction,
-    ) -> BoxFuture<'a, Result<Decision, HostError>> {
-        self.inner.administer(actor, action)
-    }
-    fn sync_directory(
-        &self,
-        entries: Vec<DirectoryEntry>,
-    ) -> BoxFuture<'_, Result<Decision<SyncReport>, HostError>> {
-        self.inner.sync_directory(entries)
-    }
-    fn configure_psc(&self, setup: PscSetup) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.configure_psc(setup)
-    }
     fn psc_start(&self, mode: PscLoginMode) -> BoxFuture<'_, Result<url::Url, HostError>> {
         if self.fault == Fault::NoSilentLogin {
             return self.inner.psc_start(PscLoginMode::Interactive);
         }
         self.inner.psc_start(mode)
     }
-    fn psc_finish(&self) -> BoxFuture<'_, Result<LoginOutcome, HostError>> {
-        self.inner.psc_finish()
-    }
-    fn psc_confirm_link<'a>(
-        &'a self,
-        challenge: &'a ChallengeRef,
-        password: &'a str,
-    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
-        self.inner.psc_confirm_link(challenge, password)
-    }
-    fn psc_ciba<'a>(
-        &'a self,
-        national_id: &'a IdNatPs,
-    ) -> BoxFuture<'a, Result<LoginOutcome, HostError>> {
-        self.inner.psc_ciba(national_id)
-    }
-    fn service_token<'a>(
-        &'a self,
-        session: &'a SessionRef,
-        audience: &'a Audience,
-    ) -> BoxFuture<'a, Result<BearerToken, HostError>> {
-        self.inner.service_token(session, audience)
+    forward! { Login<'a>:
+        provision_account(account: NewAccount) -> Decision;
+        account(login: &'a AccountId) -> Option<Account>;
+        login_password(login: &'a AccountId, password: &'a str) -> LoginOutcome;
+        second_factor(challenge: &'a ChallengeRef, code: &'a str) -> LoginOutcome;
+        enroll_second_factor(login: &'a AccountId) -> Decision<TotpEnrollment>;
+        confirm_second_factor(login: &'a AccountId, code: &'a str) -> Decision;
+        session(session: &'a SessionRef) -> Decision<SessionInfo>;
+        sensitive_action(session: &'a SessionRef) -> Decision;
+        reauthenticate(session: &'a SessionRef, password: &'a str, totp_code: Option<&'a str>) -> Decision;
+        logout(session: &'a SessionRef) -> Decision;
+        change_password(login: &'a AccountId, old: &'a str, new: &'a str) -> Decision;
+        administer(actor: &'a SessionRef, action: AccountAction) -> Decision;
+        sync_directory(entries: Vec<DirectoryEntry>) -> Decision<SyncReport>;
+        configure_psc(setup: PscSetup) -> ();
+        psc_finish() -> LoginOutcome;
+        psc_confirm_link(challenge: &'a ChallengeRef, password: &'a str) -> LoginOutcome;
+        psc_ciba(national_id: &'a IdNatPs) -> LoginOutcome;
+        service_token(session: &'a SessionRef, audience: &'a Audience) -> BearerToken;
     }
 }
 
@@ -399,11 +279,9 @@ impl Security for Faulty {
             Ok(records)
         })
     }
-    fn trust_national_roots<'a>(&'a self, pem: &'a [u8]) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.trust_national_roots(pem)
-    }
-    fn national_tls_config(&self) -> BoxFuture<'_, Result<rustls::ClientConfig, HostError>> {
-        self.inner.national_tls_config()
+    forward! { Security<'a>:
+        trust_national_roots(pem: &'a [u8]) -> ();
+        national_tls_config() -> rustls::ClientConfig;
     }
 }
 
@@ -420,18 +298,9 @@ impl Observations for Faulty {
             Ok(shown)
         })
     }
-    fn document_view<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-    ) -> BoxFuture<'a, Result<DocumentView, HostError>> {
-        self.inner.document_view(document)
-    }
-    fn rendering<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-        level: Level,
-    ) -> BoxFuture<'a, Result<String, HostError>> {
-        self.inner.rendering(document, level)
+    forward! { Observations<'a>:
+        document_view(document: &'a DocumentRef) -> DocumentView;
+        rendering(document: &'a DocumentRef, level: Level) -> String;
     }
 }
 
@@ -445,33 +314,6 @@ impl Scanner for BlindScanner {
     fn name(&self) -> &str {
         "blind"
     }
-}
-
-fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
-    let runner = Runner::new(Registry::builtin().expect("registry"), host)
-        .filter(Filter::new().scenario(glob));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    assert!(
-        !outcome.report().scenarios.is_empty(),
-        "no scenario matches {glob}"
-    );
-    outcome.into_report().scenarios
-}
-
-/// Runs `glob` against `host` and expects scenario `id` to fail with a
-/// message containing `expected`.
-fn expect_failure(host: Arc<dyn Host>, glob: &str, id: &str, expected: &str) {
-    let scenarios = run(host, glob);
-    let s = scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("{id} was not run"));
-    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
-    let message = &s.failure.as_ref().expect("failure").message;
-    assert!(
-        message.contains(expected),
-        "{id}: the message {message:?} does not say {expected:?}"
-    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod engine;
 mod faulty;
 mod faulty_dmp;
 mod faulty_mss;
+mod harness;
 mod reference;
 mod reports;
 mod sentinelle;

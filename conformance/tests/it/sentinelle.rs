@@ -2,6 +2,7 @@
 //! and each deliberately broken host makes the scenario of the requirement
 //! it breaks FAIL with a message naming the fault.
 
+use crate::harness::{self, forward, run};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +10,8 @@ use segur_conformance::host::{
     BoxFuture, DraftRef, HostEnvironment, InsiDisplay, InsiSetup, LookupOutcome, PatientFileRef,
     PatientFiles, Sentinelle,
 };
-use segur_conformance::report::{ScenarioReport, Status};
-use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+use segur_conformance::report::Status;
+use segur_conformance::{Host, HostError, HostInfo};
 use segur_examples::ReferenceLgc;
 use segur_ins::Identity;
 use segur_ins::sentinelle::{
@@ -52,9 +53,6 @@ impl Host for Faulty {
     fn info(&self) -> HostInfo {
         HostInfo::new(format!("faulty host ({:?})", self.fault), "0")
     }
-    fn reset(&self) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.reset()
-    }
     fn prepare(&self, env: HostEnvironment) {
         self.inner.prepare(env);
     }
@@ -64,12 +62,12 @@ impl Host for Faulty {
     fn sentinelle(&self) -> Option<&dyn Sentinelle> {
         Some(self)
     }
+    forward! { Host<'a>:
+        reset() -> ();
+    }
 }
 
 impl PatientFiles for Faulty {
-    fn list(&self) -> BoxFuture<'_, Result<Vec<PatientFileRef>, HostError>> {
-        PatientFiles::list(&self.inner)
-    }
     fn open<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
         Box::pin(async move {
             match self.fault {
@@ -97,48 +95,13 @@ impl PatientFiles for Faulty {
             }
         })
     }
-    fn create<'a>(
-        &'a self,
-        identity: &'a Identity,
-    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
-        self.inner.create(identity)
+    forward! { PatientFiles<'a>:
+        list() -> Vec<PatientFileRef>;
+        create(identity: &'a Identity) -> PatientFileRef;
     }
 }
 
 impl Sentinelle for Faulty {
-    fn configure_insi(&self, setup: InsiSetup) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.configure_insi(setup)
-    }
-    fn find_by_datamatrix<'a>(
-        &'a self,
-        scanned: &'a [u8],
-    ) -> BoxFuture<'a, Result<LookupOutcome, HostError>> {
-        self.inner.find_by_datamatrix(scanned)
-    }
-    fn find_by_vitale<'a>(
-        &'a self,
-        card: &'a VitaleCard,
-    ) -> BoxFuture<'a, Result<LookupOutcome, HostError>> {
-        self.inner.find_by_vitale(card)
-    }
-    fn find_by_vitale_beneficiary<'a>(
-        &'a self,
-        beneficiary: &'a VitaleBeneficiary,
-    ) -> BoxFuture<'a, Result<LookupOutcome, HostError>> {
-        self.inner.find_by_vitale_beneficiary(beneficiary)
-    }
-    fn create_from_offer<'a>(
-        &'a self,
-        draft: &'a DraftRef,
-    ) -> BoxFuture<'a, Result<PatientFileRef, HostError>> {
-        self.inner.create_from_offer(draft)
-    }
-    fn identity<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Identity, HostError>> {
-        self.inner.identity(file)
-    }
     fn insi_display<'a>(
         &'a self,
         file: &'a PatientFileRef,
@@ -169,33 +132,20 @@ impl Sentinelle for Faulty {
             _ => self.inner.qualify(file, method, accept_returned_traits),
         }
     }
-}
-
-fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
-    let runner = Runner::new(Registry::builtin().expect("registry"), host)
-        .filter(Filter::new().scenario(glob));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    assert!(
-        !outcome.report().scenarios.is_empty(),
-        "no scenario matches {glob}"
-    );
-    outcome.into_report().scenarios
+    forward! { Sentinelle<'a>:
+        configure_insi(setup: InsiSetup) -> ();
+        find_by_datamatrix(scanned: &'a [u8]) -> LookupOutcome;
+        find_by_vitale(card: &'a VitaleCard) -> LookupOutcome;
+        find_by_vitale_beneficiary(beneficiary: &'a VitaleBeneficiary) -> LookupOutcome;
+        create_from_offer(draft: &'a DraftRef) -> PatientFileRef;
+        identity(file: &'a PatientFileRef) -> Identity;
+    }
 }
 
 /// Runs scenario `id` against a host with `fault` and expects it to fail
 /// with a message containing `expected`.
 fn expect_failure(fault: Fault, id: &str, expected: &str) {
-    let scenarios = run(Arc::new(Faulty::new(fault)), id);
-    let s = scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("{id} was not run"));
-    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
-    let message = &s.failure.as_ref().expect("failure").message;
-    assert!(
-        message.contains(expected),
-        "{id}: the message {message:?} does not say {expected:?}"
-    );
+    harness::expect_failure(Arc::new(Faulty::new(fault)), id, id, expected);
 }
 
 #[test]

@@ -62,6 +62,11 @@ pub enum Search {
     Mailbox(ResourceType, MailAddress),
     /// Resources of a type whose mailbox contains `text` (`@medecin.mssante.fr`).
     MailboxContains(ResourceType, String),
+    /// Organizations matching FHIR search parameters, sent as given, each
+    /// `(name, value)`: `type` (`<system>|<code>`, e.g. a TRE_R66 FINESS
+    /// category), `address-postalcode` (a prefix: `78` is a department),
+    /// `name:contains`, `identifier`, `mailbox-mss:contains`…
+    OrganizationsWhere(Vec<(String, String)>),
 }
 
 fn enc(s: &str) -> String {
@@ -89,6 +94,12 @@ impl Search {
             Self::Mailbox(t, a) => format!("{}?mailbox-mss:exact={}", t.as_str(), enc(a.as_str())),
             Self::MailboxContains(t, s) => {
                 format!("{}?mailbox-mss:contains={}", t.as_str(), enc(s))
+            }
+            Self::OrganizationsWhere(params) => {
+                let q: String = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(params)
+                    .finish();
+                format!("Organization?{q}")
             }
         }
     }
@@ -130,6 +141,11 @@ pub struct DirectoryEntry {
     pub practitioner_ref: Option<String>,
     /// MSSanté mailboxes only (other e-mails are left out).
     pub mailboxes: Vec<MssMailbox>,
+    /// The `type` codings of an Organization (FINESS category, activity
+    /// sector, legal or geographical entity…), as `(system, code)`.
+    pub types: Vec<(String, String)>,
+    /// The postal codes of the resource's addresses.
+    pub postal_codes: Vec<String>,
 }
 
 /// One page of results.
@@ -324,6 +340,28 @@ pub fn parse_bundle(json: &[u8]) -> Result<Page, AnnuaireError> {
                 .into_iter()
                 .flatten()
                 .filter_map(mailbox_of)
+                .collect(),
+            types: r
+                .get("type")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.get("coding").and_then(Value::as_array))
+                .flatten()
+                .filter_map(|c| {
+                    Some((
+                        str_of(c, "system").unwrap_or("").to_owned(),
+                        str_of(c, "code")?.to_owned(),
+                    ))
+                })
+                .collect(),
+            postal_codes: r
+                .get("address")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| str_of(a, "postalCode"))
+                .map(str::to_owned)
                 .collect(),
         });
     }
@@ -565,6 +603,26 @@ mod tests {
             Search::Mailbox(ResourceType::Organization, "a+b@x.fr".parse().unwrap()).path(),
             "Organization?mailbox-mss:exact=a%2Bb%40x.fr"
         );
+        assert_eq!(
+            Search::OrganizationsWhere(vec![
+                ("type".into(), "https://x/R66|223".into()),
+                ("address-postalcode".into(), "2A".into()),
+            ])
+            .path(),
+            "Organization?type=https%3A%2F%2Fx%2FR66%7C223&address-postalcode=2A"
+        );
+        let org = br#"{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Organization","id":"o1",
+            "type":[{"coding":[{"system":"https://x/R66","code":"223"}]},{"coding":[{"code":"GEOGRAPHICAL-ENTITY"}]}],
+            "address":[{"postalCode":"75015"}]}}]}"#;
+        let p = parse_bundle(org).unwrap();
+        assert_eq!(
+            p.entries[0].types,
+            vec![
+                ("https://x/R66".to_owned(), "223".to_owned()),
+                (String::new(), "GEOGRAPHICAL-ENTITY".to_owned())
+            ]
+        );
+        assert_eq!(p.entries[0].postal_codes, vec!["75015".to_owned()]);
         assert!(
             Search::Name {
                 family: "DE LA TOUR".into(),

@@ -81,12 +81,32 @@ pub fn organization(id: &str, name: &str, mailboxes: &[(MailAddress, MailboxKind
     })
 }
 
+/// An Organization with `type` codings (`(system, code)`: a FINESS
+/// category, an activity sector…), an address with `postal_code`, and
+/// mailboxes.
+pub fn organization_at(
+    id: &str,
+    name: &str,
+    types: &[(&str, &str)],
+    postal_code: &str,
+    mailboxes: &[(MailAddress, MailboxKind)],
+) -> Value {
+    let mut o = organization(id, name, mailboxes);
+    o["type"] = types
+        .iter()
+        .map(|(system, code)| json!({"coding": [{"system": system, "code": code}]}))
+        .collect();
+    o["address"] = json!([{"postalCode": postal_code}]);
+    o
+}
+
 struct AnnuaireState {
     api_key: String,
     resources: Vec<Value>,
     page_size: usize,
     base: Mutex<String>,
     requests: Mutex<Vec<String>>,
+    failure: Mutex<Option<u16>>,
 }
 
 /// The Annuaire Santé FHIR fake.
@@ -157,6 +177,41 @@ fn matches(r: &Value, params: &[(String, String)]) -> bool {
                         .map(|x| x.to_string().to_lowercase().contains(&v_low))
                         .unwrap_or(false)
                 }),
+            "type" => {
+                let (sys, code) = v
+                    .split_once('|')
+                    .map(|(s, x)| (Some(s), x))
+                    .unwrap_or((None, v.as_str()));
+                r.get("type")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.get("coding").and_then(Value::as_array))
+                    .flatten()
+                    .any(|c| {
+                        c.get("code").and_then(Value::as_str) == Some(code)
+                            && sys
+                                .is_none_or(|s| c.get("system").and_then(Value::as_str) == Some(s))
+                    })
+            }
+            // FHIR string search: a case-insensitive prefix by default.
+            "address-postalcode" => r
+                .get("address")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.get("postalCode").and_then(Value::as_str))
+                .any(|p| p.to_lowercase().starts_with(&v_low)),
+            "name" | "name:contains" | "name:exact" => {
+                r.get("name").and_then(Value::as_str).is_some_and(|n| {
+                    let n = n.to_lowercase();
+                    match k.as_str() {
+                        "name" => n.starts_with(&v_low),
+                        "name:exact" => n == v_low,
+                        _ => n.contains(&v_low),
+                    }
+                })
+            }
             "mailbox-mss" | "mailbox-mss:exact" => emails(r).contains(&v_low),
             "mailbox-mss:contains" => emails(r).iter().any(|e| e.contains(&v_low)),
             _ => true,
@@ -175,6 +230,13 @@ async fn search(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(format!("{rtype}?{q}"));
+    let failure = *s.failure.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(status) = failure {
+        return outcome(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "simulated failure",
+        );
+    }
     if headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()) != Some(s.api_key.as_str()) {
         return outcome(
             StatusCode::UNAUTHORIZED,
@@ -278,6 +340,7 @@ impl AnnuaireFake {
             page_size: page_size.max(1),
             base: Mutex::new(String::new()),
             requests: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -296,6 +359,13 @@ impl AnnuaireFake {
     /// The FHIR base URL.
     pub fn base_url(&self) -> String {
         format!("http://{}/fhir/v2", self.addr)
+    }
+
+    /// Answers every request with `status` (an `OperationOutcome`) until
+    /// called again with `None`: a gateway outage (`Some(503)`), an
+    /// internal error (`Some(500)`).
+    pub fn fail_with(&self, status: Option<u16>) {
+        *self.state.failure.lock().unwrap_or_else(|p| p.into_inner()) = status;
     }
 
     /// The requests received (`Type?query`).
