@@ -18,7 +18,7 @@ use segur_conformance::report::{ScenarioReport, Status};
 use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
 use segur_examples::{ReferenceLgc, Settings};
 
-const SCENARIO: &str = "cda.display.official-stylesheet";
+pub(crate) const SCENARIO: &str = "cda.display.official-stylesheet";
 
 const STAND_IN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -37,6 +37,11 @@ fn xsltproc() -> Option<XsltProcessor> {
             None
         }
     }
+}
+
+/// The stand-in stylesheet with xsltproc, when switched on.
+pub(crate) fn stand_in() -> Option<StylesheetRenderer> {
+    xsltproc().map(|p| StylesheetRenderer::new(STAND_IN, p))
 }
 
 fn run(host: Arc<dyn Host>, stylesheet: Option<StylesheetRenderer>) -> ScenarioReport {
