@@ -1,9 +1,13 @@
 //! `segur enfant`: the child health record (segur-enfant).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use segur_enfant::exams::{self, ExamStatus};
 use segur_enfant::growth::{ChartOptions, ChildGrowth, CurveSet, Indicator};
+use segur_enfant::recipients::{Departement, RecipientResolver, RecipientSource};
+use segur_enfant::sending::{Recipient, RecipientTable};
+use segur_mss::annuaire::fhir::AnnuaireClient;
+use segur_ssi::tls::{ClientTlsBuilder, TrustEnvironment, TrustStore};
 use serde_json::json;
 use time::Date;
 use time::macros::format_description;
@@ -56,6 +60,39 @@ enum EnfantAction {
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=60))]
         max_age_months: Option<u32>,
     },
+    /// Who receives the health certificates of a department: its PMI service
+    /// and the DREES, looked up in the Annuaire Santé (FINESS category 223
+    /// in the department, organisational MSSanté mailboxes) when
+    /// `--annuaire-url` is given, else / as a fallback from `--table`; each
+    /// address says where it came from.
+    ///
+    /// Table files are JSON: {"pmi": {"75": "pmi@…"}, "drees": "…"}.
+    Recipients {
+        /// Department of residence: 01–95, 2A, 2B, 971–976.
+        #[arg(long)]
+        department: String,
+        /// Annuaire Santé FHIR base URL (production:
+        /// https://gateway.api.esante.gouv.fr/fhir/v2).
+        #[arg(long, requires = "trust")]
+        annuaire_url: Option<String>,
+        /// Environment variable holding the ESANTE-API-KEY.
+        #[arg(long, default_value = "ESANTE_API_KEY")]
+        api_key_env: String,
+        /// Trust anchors (PEM) for the Annuaire Santé server: the IGC-Santé
+        /// roots; repeatable.
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Trust environment: `test` accepts test PKIs (simulators only).
+        #[arg(long, value_enum, default_value_t = Environment::Production)]
+        environment: Environment,
+        /// Fallback table: used when the Annuaire is not configured, finds
+        /// nothing, finds several candidates or fails.
+        #[arg(long)]
+        table: Option<PathBuf>,
+        /// Override table: its entries win over the Annuaire.
+        #[arg(long)]
+        overrides: Option<PathBuf>,
+    },
 }
 
 /// The charts of `segur enfant growth-chart --chart`.
@@ -80,6 +117,15 @@ impl ChartKind {
             Self::Bmi => Indicator::Bmi,
         }
     }
+}
+
+/// `segur enfant recipients --environment`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Environment {
+    /// IGC-Santé production roots only.
+    Production,
+    /// Test PKIs accepted (simulators).
+    Test,
 }
 
 /// The reference curves of `segur enfant growth-chart --curves`.
@@ -114,6 +160,29 @@ pub fn run(cmd: &EnfantCommand, json: bool) -> Result<(), CliError> {
                 Curves::Zscores => CurveSet::ZScores,
             },
             *max_age_months,
+            json,
+        ),
+        EnfantAction::Recipients {
+            department,
+            annuaire_url,
+            api_key_env,
+            trust,
+            environment,
+            table,
+            overrides,
+        } => recipients(
+            department,
+            annuaire_url.as_deref(),
+            api_key_env,
+            (
+                trust,
+                match environment {
+                    Environment::Production => TrustEnvironment::Production,
+                    Environment::Test => TrustEnvironment::Test,
+                },
+            ),
+            table.as_deref(),
+            overrides.as_deref(),
             json,
         ),
         EnfantAction::Calendar {
@@ -223,5 +292,85 @@ fn growth_chart(
             points.len(),
             output.display()
         )
+    })
+}
+
+fn read_table(path: &Path) -> Result<RecipientTable, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    RecipientTable::from_json(&text)
+        .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))
+}
+
+fn recipients(
+    department: &str,
+    annuaire_url: Option<&str>,
+    api_key_env: &str,
+    (trust, environment): (&[PathBuf], TrustEnvironment),
+    table: Option<&Path>,
+    overrides: Option<&Path>,
+    json: bool,
+) -> Result<(), CliError> {
+    let department = Departement::parse(department).map_err(CliError::invalid)?;
+    let table = table.map(read_table).transpose()?.unwrap_or_default();
+    let mut resolver = RecipientResolver::new(table);
+    if let Some(o) = overrides {
+        resolver = resolver.with_overrides(read_table(o)?);
+    }
+    if let Some(url) = annuaire_url {
+        let key = std::env::var(api_key_env).map_err(|_| {
+            CliError::usage(format!(
+                "the API key variable {api_key_env} is not set (--api-key-env)"
+            ))
+        })?;
+        let store = TrustStore::from_files(environment, trust)
+            .map_err(|e| CliError::usage(format!("--trust: {e}")))?;
+        let tls = ClientTlsBuilder::new(store)
+            .build()
+            .map_err(|e| CliError::usage(format!("--trust: {e}")))?;
+        let client = AnnuaireClient::new(url, key, tls).map_err(CliError::invalid)?;
+        resolver = resolver.with_annuaire(client);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(e.into()))?;
+    let resolution = runtime
+        .block_on(resolver.resolve(&department))
+        .map_err(CliError::invalid)?;
+    let value = serde_json::to_value(&resolution).map_err(|e| CliError::Failed(e.into()))?;
+    output::print(json, &value, || {
+        let whom = |r: &Recipient| match r {
+            Recipient::Pmi { department } => format!("PMI {department}"),
+            Recipient::Drees => "DREES".to_owned(),
+            _ => "?".to_owned(),
+        };
+        let mut lines: Vec<String> = resolution
+            .recipients
+            .iter()
+            .map(|r| {
+                let from = match &r.source {
+                    RecipientSource::Annuaire {
+                        organization,
+                        resource_id,
+                    } => format!(
+                        "annuaire: {} ({resource_id})",
+                        organization.as_deref().unwrap_or("?")
+                    ),
+                    RecipientSource::Override => "table: override".to_owned(),
+                    RecipientSource::Table { reason } => format!("table: {reason}"),
+                    _ => r.source.label().to_owned(),
+                };
+                format!("{:<9} {}  [{from}]", whom(&r.recipient), r.address)
+            })
+            .collect();
+        for u in &resolution.unresolved {
+            lines.push(format!(
+                "{:<9} not resolved  [{}]",
+                whom(&u.recipient),
+                u.reason
+            ));
+        }
+        lines.join("\n")
     })
 }

@@ -4,13 +4,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use segur_cda::versions::DocumentPair;
 use segur_cda::xds::XdsCode;
+use segur_cda::{Document, Level};
 use segur_ids::Oid;
 use segur_mss::config::{Authentication, MailboxConfig, ServerSettings};
 use segur_mss::mailbox::Mailbox;
 use segur_mss::message::parse::parse_message;
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient, display_subject};
-use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, XdmAction, XdmLimits, pack, unpack};
+use segur_mss::xdm::{
+    DocumentToPack, PackItem, PackOptions, PairToPack, ReadmeInfo, XdmAction, XdmLimits, pack,
+    unpack,
+};
 use segur_mss::{MailAddress, MailboxKind};
 use segur_psc::{AccessToken, StaticTokenSource, TokenSource};
 use segur_ssi::tls::{ClientTlsBuilder, Identity, TrustEnvironment, TrustStore};
@@ -34,7 +39,9 @@ enum XdmSub {
 
 #[derive(Debug, Args)]
 struct PackArgs {
-    /// CDA documents (one patient; N1+N3 pairs together).
+    /// CDA documents (one patient). An N1 and the N3 it is the twin of
+    /// (XFRM to the N3, or both new versions of one document) are packed as
+    /// a pair; an N1 whose N3 is missing is refused.
     #[arg(required = true)]
     documents: Vec<PathBuf>,
     /// Output zip.
@@ -181,20 +188,62 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
+/// The package units of the given CDA files: every N1 that is the twin of
+/// one of the N3s (`DocumentPair::link`: XFRM to it, or both new versions
+/// of the same act) is packed with it as a pair, in the N3's place; the
+/// other files as single documents (an N1 whose XFRM target is not among
+/// them is then refused by `pack`).
+fn pack_items(paths: &[PathBuf], action: Option<XdmAction>) -> Result<Vec<PackItem>, CliError> {
+    let mut files = Vec::new();
+    for p in paths {
+        let cda = read(p)?;
+        let doc = Document::parse(cda.clone())
+            .map_err(|e| CliError::invalid(format!("{}: {e}", p.display())))?;
+        files.push((cda, doc));
+    }
+    let mut twin: Vec<Option<usize>> = vec![None; files.len()];
+    for i in 0..files.len() {
+        if files[i].1.level() != Level::N1 || twin[i].is_some() {
+            continue;
+        }
+        let found = (0..files.len()).find(|&j| {
+            twin[j].is_none()
+                && files[j].1.level() == Level::N3
+                && DocumentPair::link(files[i].1.clone(), files[j].1.clone()).is_ok()
+        });
+        if let Some(j) = found {
+            twin[i] = Some(j);
+            twin[j] = Some(i);
+        }
+    }
+    let with_action = |cda: Vec<u8>| DocumentToPack {
+        action,
+        ..DocumentToPack::new(cda)
+    };
+    let mut items = Vec::new();
+    for (i, (cda, doc)) in files.iter().enumerate() {
+        match twin[i] {
+            None => items.push(with_action(cda.clone()).into()),
+            // The pair goes where its N3 is.
+            Some(j) if doc.level() == Level::N3 => items.push(
+                PairToPack {
+                    n3: with_action(cda.clone()),
+                    n1: with_action(files[j].0.clone()),
+                }
+                .into(),
+            ),
+            Some(_) => {}
+        }
+    }
+    Ok(items)
+}
+
 /// Runs `segur xdm …`.
 pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
     match &cmd.command {
         XdmSub::Pack(a) => {
             let source_id = Oid::parse(&a.source_id).map_err(CliError::invalid)?;
-            let mut docs = Vec::new();
-            for p in &a.documents {
-                docs.push(DocumentToPack {
-                    cda: read(p)?,
-                    entry: Default::default(),
-                    pdf: None,
-                    action: a.action.action(),
-                });
-            }
+            let docs = pack_items(&a.documents, a.action.action())?;
             let opts = PackOptions {
                 source_id,
                 content_type_code: XdsCode::new(
@@ -218,16 +267,42 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                 .iter()
                 .map(|d| d.facts.id.clone())
                 .collect();
+            // The pairs, from the XFRM associations written (N1 → N3).
+            let unique_id = |uuid: &str| {
+                packed
+                    .submission
+                    .entries
+                    .iter()
+                    .find(|e| e.entry_uuid == uuid)
+                    .map(|e| e.unique_id.clone())
+            };
+            let pairs: Vec<serde_json::Value> = packed
+                .submission
+                .associations
+                .iter()
+                .filter(|a| a.association_type == segur_cda::xds::ASSOCIATION_XFRM)
+                .filter_map(|a| {
+                    Some(serde_json::json!({"n3": unique_id(&a.target)?, "n1": unique_id(&a.source)?}))
+                })
+                .collect();
             output::print(
                 json,
-                &serde_json::json!({"output": a.output, "documents": ids, "patient_id": packed.submission.entries.first().map(|e| e.patient_id.clone()), "bytes": packed.zip.len()}),
+                &serde_json::json!({"output": a.output, "documents": ids, "pairs": pairs, "patient_id": packed.submission.entries.first().map(|e| e.patient_id.clone()), "bytes": packed.zip.len()}),
                 || {
-                    format!(
+                    let mut s = format!(
                         "{}: {} document(s), {} bytes",
                         a.output.display(),
                         ids.len(),
                         packed.zip.len()
-                    )
+                    );
+                    for p in &pairs {
+                        s.push_str(&format!(
+                            "\nN1/N3 pair (XFRM): {} → {}",
+                            p["n1"].as_str().unwrap_or_default(),
+                            p["n3"].as_str().unwrap_or_default()
+                        ));
+                    }
+                    s
                 },
             )
         }
@@ -263,7 +338,7 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
             let patients = un.patient_ids();
             output::print(
                 json,
-                &serde_json::json!({"documents": docs, "patient_ids": patients}),
+                &serde_json::json!({"documents": docs, "pairs": un.pairs, "patient_ids": patients}),
                 || {
                     let mut s = format!("patient: {}\n", patients.join(", "));
                     for d in &un.documents {
@@ -272,8 +347,17 @@ pub fn run_xdm(cmd: &XdmCommand, json: bool) -> Result<(), CliError> {
                             XdmAction::Delete => "  [withdrawal]",
                             _ => "",
                         };
+                        let pair = match un
+                            .pairs
+                            .iter()
+                            .find(|p| p.n1 == d.entry.unique_id || p.n3 == d.entry.unique_id)
+                        {
+                            Some(p) if p.n1 == d.entry.unique_id => format!("  [N1 of {}]", p.n3),
+                            Some(p) => format!("  [N3 of {}]", p.n1),
+                            None => String::new(),
+                        };
                         s.push_str(&format!(
-                            "{}/{}  {}  {} ({}){action}\n",
+                            "{}/{}  {}  {} ({}){action}{pair}\n",
                             d.subset,
                             d.uri,
                             d.entry.unique_id,
@@ -377,15 +461,7 @@ pub fn run_mss(cmd: &MssCommand, json: bool) -> Result<(), CliError> {
             if a.cda.is_empty() {
                 b = b.subject(a.subject.clone());
             } else {
-                let mut docs = Vec::new();
-                for p in &a.cda {
-                    docs.push(DocumentToPack {
-                        cda: read(p)?,
-                        entry: Default::default(),
-                        pdf: None,
-                        action: None,
-                    });
-                }
+                let docs = pack_items(&a.cda, None)?;
                 let opts = PackOptions {
                     source_id: Oid::parse("1.2.250.1.999.1.1").map_err(CliError::invalid)?,
                     content_type_code: XdsCode::new(

@@ -249,3 +249,138 @@ fn growth_chart_bad_input() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn recipients_bad_department_and_table() {
+    for bad in ["20", "96", "2C", "7"] {
+        let (code, out, err) = segur(&["enfant", "recipients", "--department", bad]);
+        assert_eq!(code, 1, "{bad}: {out}{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("department"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("table.json");
+    std::fs::write(
+        &table,
+        r#"{"pmi": {"2a": "pmi@cd2a.test.mssante.fr"}, "drees": "certificats@drees.test.mssante.fr"}"#,
+    )
+    .unwrap();
+    let t = table.to_str().unwrap();
+    let (code, out, err) = segur(&[
+        "--json",
+        "enfant",
+        "recipients",
+        "--department",
+        "2A",
+        "--table",
+        t,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["department"], "2A");
+    assert_eq!(v["recipients"][0]["address"], "pmi@cd2a.test.mssante.fr");
+    assert_eq!(v["recipients"][0]["source"]["from"], "table");
+    assert_eq!(v["recipients"][0]["source"]["reason"], "not_configured");
+    assert_eq!(v["recipients"][1]["recipient"]["kind"], "drees");
+    // No address for the department: exit 1, one line.
+    let (code, _, err) = segur(&["enfant", "recipients", "--department", "75", "--table", t]);
+    assert_eq!(code, 1);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no PMI address for department 75"), "{err}");
+    // --annuaire-url without trust anchors: usage error.
+    let (code, _, _) = segur(&[
+        "enfant",
+        "recipients",
+        "--department",
+        "75",
+        "--annuaire-url",
+        "http://127.0.0.1:9/fhir/v2",
+    ]);
+    assert_eq!(code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipients_from_the_annuaire_fake() {
+    use segur_mss::MailboxKind;
+    use segur_mss::sim::directory::{AnnuaireFake, organization_at};
+    let pmi = organization_at(
+        "pmi-75",
+        "Département de Paris - PMI",
+        &[(
+            "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement",
+            "223",
+        )],
+        "75013",
+        &[(
+            "pmi@cd75.test.mssante.fr".parse().unwrap(),
+            MailboxKind::Organisational,
+        )],
+    );
+    let fake = AnnuaireFake::start("cli-key", vec![pmi], 50).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(
+        &ca,
+        segur_ssi::test_pki::TestPki::generate().unwrap().root_pem(),
+    )
+    .unwrap();
+    let base = fake.base_url();
+    let ca = ca.to_str().unwrap().to_owned();
+    let run = move |args: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_segur"))
+            .args(&args)
+            .env("SEGUR_TEST_ANNUAIRE_KEY", "cli-key")
+            .output()
+            .unwrap()
+    };
+    let args = |json: bool| {
+        let mut a: Vec<String> = vec![];
+        if json {
+            a.push("--json".into());
+        }
+        a.extend(
+            [
+                "enfant",
+                "recipients",
+                "--department",
+                "75",
+                "--annuaire-url",
+                &base,
+                "--api-key-env",
+                "SEGUR_TEST_ANNUAIRE_KEY",
+                "--trust",
+                &ca,
+                "--environment",
+                "test",
+            ]
+            .map(String::from),
+        );
+        a
+    };
+    let (a1, a2) = (args(true), args(false));
+    let out = tokio::task::spawn_blocking(move || (run(a1), run(a2)))
+        .await
+        .unwrap();
+    let (j, h) = out;
+    assert_eq!(
+        j.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&j.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
+    assert_eq!(v["recipients"][0]["address"], "pmi@cd75.test.mssante.fr");
+    assert_eq!(v["recipients"][0]["source"]["from"], "annuaire");
+    assert_eq!(v["recipients"][0]["source"]["resource_id"], "pmi-75");
+    // Nothing for the DREES in this directory: reported, not an error.
+    assert_eq!(v["unresolved"][0]["reason"]["reason"], "not_found");
+    let text = String::from_utf8(h.stdout).unwrap();
+    assert!(
+        text.contains("PMI 75") && text.contains("[annuaire: Département de Paris - PMI (pmi-75)]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DREES") && text.contains("not resolved"),
+        "{text}"
+    );
+}

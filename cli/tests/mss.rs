@@ -89,6 +89,44 @@ fn xdm_pack_and_unpack() {
 }
 
 #[test]
+fn xdm_pack_detects_an_n1_n3_pair_and_refuses_a_lone_n1() {
+    let dir = tempfile::tempdir().unwrap();
+    let n3 = dir.path().join("vsm-n3.xml");
+    let n1 = dir.path().join("vsm-n1.xml");
+    let (n3_s, n1_s) = (n3.to_str().unwrap(), n1.to_str().unwrap());
+    let (code, _, err) = segur(&["cda", "sample", "vsm", "-o", n3_s, "--n1", n1_s], &[]);
+    assert_eq!(code, 0, "{err}");
+    let zip = dir.path().join("IHE_XDM.zip");
+    let zip_s = zip.to_str().unwrap();
+    // Given N1 first: packed as one pair, XFRM from the N1 to the N3.
+    let (code, out, err) = segur(&["--json", "xdm", "pack", n1_s, n3_s, "-o", zip_s], &[]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["documents"].as_array().unwrap().len(), 2);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 1);
+    let (n3_id, n1_id) = (v["documents"][0].clone(), v["documents"][1].clone());
+    assert_eq!(v["pairs"][0]["n3"], n3_id);
+    assert_eq!(v["pairs"][0]["n1"], n1_id);
+    let (code, out, _) = segur(&["--json", "xdm", "unpack", zip_s], &[]);
+    assert_eq!(code, 0);
+    let u: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(u["pairs"][0]["n3"], n3_id);
+    assert_eq!(u["pairs"][0]["n1"], n1_id);
+    let (code, out, _) = segur(&["xdm", "unpack", zip_s], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[N1 of "), "{out}");
+    assert!(out.contains("[N3 of "), "{out}");
+    let (code, out, _) = segur(&["xdm", "pack", n3_s, n1_s, "-o", zip_s], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("N1/N3 pair (XFRM)"), "{out}");
+    // The N1 without its N3: invalid input, one clear line.
+    let (code, _, err) = segur(&["xdm", "pack", n1_s, "-o", zip_s], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("without its paired document"), "{err}");
+}
+
+#[test]
 fn xdm_pack_withdrawal_and_replace_without_rplc() {
     let dir = tempfile::tempdir().unwrap();
     let xml = dir.path().join("n1.xml");

@@ -83,6 +83,12 @@
 //!   unit is not specified).
 //! - Age of walking (`MED-201`) is written in UCUM months (`mo`); the CS24
 //!   example writes `m` (metres), read as a number of months too.
+//! - Recipients in the Annuaire Santé ([`recipients`] has the details and
+//!   sources): a PMI is an Organization of FINESS category 223 (TRE_R66)
+//!   located in the department, with an organisational (`ORG`) MSSanté
+//!   mailbox; among several, the departmental service is preferred, else the
+//!   table decides; the DREES is searched by name. UNCONFIRMED: that
+//!   departmental PMI services and the DREES are listed this way.
 //! - JDV_Patho_1ere_semaine_CS8_CISIS is not vendored: its five codes come
 //!   from the reference sheet ([`cs8::PATHO_1ERE_SEMAINE`]).
 

@@ -547,6 +547,17 @@ pub enum MessageError {
         /// The partner missing.
         missing: String,
     },
+    /// Two documents given (or found) as an N1/N3 pair are not the two
+    /// forms of one document (SC.CDA/DD.13).
+    #[error("documents {n3} (N3) and {n1} (N1) are not an N1/N3 pair: {reason}")]
+    NotAPair {
+        /// The document given as the N3 form.
+        n3: String,
+        /// The document given as the N1 form.
+        n1: String,
+        /// Why.
+        reason: String,
+    },
     /// A header value cannot be encoded (CR/LF injection…).
     #[error("invalid header {name}: {reason}")]
     InvalidHeader {
@@ -605,6 +616,10 @@ impl MessageError {
             Self::IncompletePair { .. } => {
                 "Un document structuré et sa version PDF (paire N1/N3) doivent partir \
                  ensemble : joignez les deux."
+            }
+            Self::NotAPair { .. } => {
+                "Les deux documents joints ne sont pas les deux formes (structurée et PDF) \
+                 d'un même document : vérifiez la paire N1/N3 envoyée."
             }
             Self::InvalidHeader { .. } => {
                 "Un champ du message contient des caractères interdits : corrigez-le."

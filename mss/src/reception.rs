@@ -171,6 +171,11 @@ pub struct ReceivedDocument {
     pub novelty: Novelty,
     /// The action the sender asks (first sending, replacement, withdrawal).
     pub action: XdmAction,
+    /// The `uniqueId` of the other form of the same document, when the
+    /// package carries an N1/N3 pair (XFRM association in the metadata, or
+    /// the N1's CDA XFRM to a document of the package): the two are one
+    /// document with two renderings (SC.CDA/DD.13), to hold together.
+    pub pair: Option<String>,
 }
 
 impl std::fmt::Debug for ReceivedDocument {
@@ -180,6 +185,7 @@ impl std::fmt::Debug for ReceivedDocument {
             .field("unique_id", &self.unique_id)
             .field("type_code", &self.type_code)
             .field("novelty", &self.novelty)
+            .field("pair", &self.pair)
             .finish()
     }
 }
@@ -425,14 +431,24 @@ impl Receiver {
             .patient_ids()
             .first()
             .and_then(|cx| Ins::from_cx(cx).ok());
-        for d in un.documents {
+        let in_package: Vec<String> = un
+            .documents
+            .iter()
+            .map(|d| d.entry.unique_id.clone())
+            .collect();
+        let twins: Vec<Option<String>> = un
+            .documents
+            .iter()
+            .map(|d| un.twin_of(&d.entry.unique_id).map(str::to_owned))
+            .collect();
+        for (d, twin) in un.documents.into_iter().zip(twins) {
             let name = format!("{XDM_FILE_NAME}/{}/{}", d.subset, d.uri);
             if let Err(e) = scan(self.scanner.as_ref(), &name, &d.data).await {
                 reception.quarantined.push(e);
                 continue;
             }
             let parsed = segur_cda::Document::parse(d.data.clone());
-            let (patient, set_id, version, replaces, pdf, title) = match &parsed {
+            let (patient, set_id, version, replaces, pdf, title, xfrm) = match &parsed {
                 Ok(doc) => (
                     DocumentPatient::from_header(&doc.header),
                     doc.header.set_id.as_ref().map(ii_key),
@@ -447,6 +463,7 @@ impl Receiver {
                         _ => None,
                     },
                     doc.header.title.clone(),
+                    doc.header.transformed_from().map(ii_key),
                 ),
                 Err(e) => {
                     reception.xdm_error = Some(XdmError::BadMetadata {
@@ -488,12 +505,28 @@ impl Receiver {
                 pdf,
                 novelty,
                 action: d.action,
+                pair: twin.or_else(|| xfrm.filter(|src| in_package.contains(src))),
             });
             if reception.patient_info.is_none() {
                 reception.patient_info = Some(DocumentPatient {
                     ins: patient_ins,
                     ..patient
                 });
+            }
+        }
+        // A pair names its other form on both sides.
+        let links: Vec<(String, String)> = reception
+            .documents
+            .iter()
+            .filter_map(|d| d.pair.clone().map(|p| (p, d.unique_id.clone())))
+            .collect();
+        for (id, twin) in links {
+            if let Some(d) = reception
+                .documents
+                .iter_mut()
+                .find(|d| d.unique_id == id && d.pair.is_none())
+            {
+                d.pair = Some(twin);
             }
         }
         if let Some(info) = reception.patient_info.clone() {

@@ -317,7 +317,7 @@ async fn patient_provenance_and_unsafe_archives() {
     assert!(rec.documents.is_empty());
 }
 
-fn pack_message(docs: Vec<DocumentToPack>) -> (Vec<u8>, Vec<String>) {
+fn pack_message<I: Into<segur_mss::xdm::PackItem>>(docs: Vec<I>) -> (Vec<u8>, Vec<String>) {
     let packed = pack(
         docs,
         &PackOptions {

@@ -201,7 +201,7 @@ proptest::proptest! {
                 n1(&format!("DOC-{i}-"), &refs, true)
             })
             .collect();
-        let packed = pack(cdas.iter().cloned().map(doc).collect(), &opts()).unwrap();
+        let packed = pack(cdas.iter().cloned().map(doc), &opts()).unwrap();
         let un = unpack(&packed.zip, &XdmLimits::default()).unwrap();
         proptest::prop_assert_eq!(un.documents.len(), cdas.len());
         for (d, cda) in un.documents.iter().zip(&cdas) {

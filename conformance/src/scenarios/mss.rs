@@ -21,6 +21,7 @@
 //! | `mss.send.notifications` | SC.MSS/CONF.16 | receipts are requested (DSN and `Disposition-Notification-To`); the delivery and read notifications move the message to delivered then read |
 //! | `mss.send.operator-rejection` | SC.MSS/CONF.28 | a bounce (closed patient mailbox) turns the message to failed with a reason the user understands |
 //! | `mss.send.queued-restart` | SC.MSS/CONF.08, CONF.28 | a message sent while the operator is unreachable is queued (reason shown), survives a restart of the host, and is submitted exactly once when the operator is back |
+//! | `mss.send.n1-n3-pair` | SC.CDA/DD.13 | a structured document the host produced with its N1 twin, sent once from the file, arrives as exactly one message whose package holds both forms (the host's exact bytes, one subset), the N1 carrying XFRM to the N3's id and METADATA.XML an XFRM association from the N1 entry to the N3 entry; the replacement of the pair sends both new forms together, each with RPLC to its previous version (CDA and metadata), still linked by XFRM |
 //! | `mss.receive.integration` | SC.MSS/UX.31, UX.25, UX.28, UX.05, CONF.07 | a received document lands in the patient's file with its exact bytes; the user sees the subject without prefix, no XDM technical file, the sender and the patient information; a patient's message shows as such |
 //! | `mss.receive.patient-matching` | SC.MSS/UX.02 | a document goes to the file of its patient (INS), never to another; when the local identity is not qualified it waits for the user, with the file matching the traits proposed |
 //! | `mss.receive.new-version` | SC.MSS/UX.39, UX.05 | a new version (RPLC) replaces the held one; a copy already held is not integrated twice |
@@ -36,8 +37,10 @@ use std::time::Duration as StdDuration;
 use segur_cda::Document;
 use segur_cda::builder::{HeaderBuilder, PatientBuilder};
 use segur_cda::datatypes::Code;
+use segur_cda::versions::DocumentPair;
 use segur_cda::vocab::{DocumentType, code_system};
-use segur_cda::xds::XdsCode;
+use segur_cda::volets::samples::{Richness, medical_summary};
+use segur_cda::xds::{ASSOCIATION_RPLC, ASSOCIATION_XFRM, XdsCode};
 use segur_ids::{Oid, Rpps};
 use segur_ins::{Identity, IdentityStatus};
 use segur_mss::annuaire::fhir::Search;
@@ -59,12 +62,12 @@ use time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use super::support::{ALICE, BRUNO, CLAIRE, DENIS, Person, fetch, patient_file};
+use super::support::{ALICE, BRUNO, CLAIRE, DENIS, Held, Person, fetch, patient_file};
 use crate::failure::{Failure, OrFail, ScenarioResult, ensure, ensure_eq};
 use crate::host::{
     AnnuaireAccess, DocumentRef, DocumentRequest, ImportOutcome, MssAccount, MssCredentials,
     MssDelivery, MssEnvironment, MssIntegration, MssReceivedMessage, MssRecipient, MssSendOutcome,
-    MssSendRequest, Mssante, PatientFileRef,
+    MssSendRequest, Mssante, PatientFileRef, ReceivedFile, StructuredContent, StructuredRequest,
 };
 use crate::services::{ServiceEnv, SimulatedService};
 use crate::{Error, Payload, Registry, RunContext, Scenario};
@@ -647,6 +650,14 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
             )
             .requirements(["SC.MSS/CONF.08", "SC.MSS/CONF.28"]),
         )?;
+        g.add(
+            Scenario::new(
+                "n1-n3-pair",
+                "The N1 and N3 forms of a document are sent together by MSSanté, linked by XFRM, and replaced together",
+                n1_n3_pair,
+            )
+            .requirement("SC.CDA/DD.13"),
+        )?;
     }
     {
         let mut g = suite.group("receive", "Reception")?;
@@ -887,7 +898,7 @@ fn xdm_message(
                 pdf: None,
                 action: None,
             })
-            .collect(),
+            .collect::<Vec<_>>(),
         &PackOptions {
             source_id: Oid::parse("1.2.250.1.999.77.1").or_fail("source OID")?,
             content_type_code: XdsCode::new("04", "1.2.250.1.213.1.1.4.12", "Consultation"),
@@ -2187,5 +2198,284 @@ async fn traces(ctx: RunContext) -> ScenarioResult {
             "a trace does not say who acted",
         )
     })
+    .await
+}
+
+// ---------------------------------------------------------------- N1/N3 pairs
+
+/// `root^extension` (or `root`) of a document id, as XDS `uniqueId`.
+fn unique_id_of(doc: &Document) -> ScenarioResult<String> {
+    let id = doc.header.id.as_ref().or_fail("ClinicalDocument/id")?;
+    Ok(segur_mss::documents::ii_key(id))
+}
+
+/// One send of the pair's document from the file (the user picks it once,
+/// by its N3 form): the one message the operator received, unpacked.
+async fn send_pair(
+    ctx: &RunContext,
+    sim: &MssSim,
+    mss: &dyn Mssante,
+    file: &PatientFileRef,
+    picked: &DocumentRef,
+    what: &str,
+) -> ScenarioResult<Unpacked> {
+    let before = sim.submissions().len();
+    let outcome = send(
+        ctx,
+        mss,
+        what,
+        MssSendRequest::new(
+            address(PERSONAL)?,
+            MssRecipient::Correspondent(address(CORRESPONDENT)?),
+            file.clone(),
+            vec![picked.clone()],
+            "Chère consœur, voici la synthèse médicale de notre patiente.",
+        ),
+    )
+    .await?;
+    let id = sent_id(outcome)?;
+    let sub = ctx
+        .step(
+            "the operator received exactly one message for the document",
+            async {
+                let after = sim.submissions().len();
+                ensure(
+                    after == before + 1,
+                    format!(
+                        "one send of one document (an N1/N3 pair) must give exactly one message: the operators received {} message(s)",
+                        after.saturating_sub(before)
+                    ),
+                )?;
+                submission_of(sim, &id)
+            },
+        )
+        .await?;
+    let msg = parsed(&sub)?;
+    ctx.step(
+        "IHE_XDM.zip is a valid XDM package (metadata, hashes, sizes)",
+        async { xdm_of(&msg) },
+    )
+    .await
+}
+
+/// What a package must show of a pair: both forms (exact bytes) in one
+/// subset and the XFRM association from the N1 entry to the N3 entry.
+/// Returns the entries' ids `(n3, n1)`.
+async fn pair_in_package(
+    ctx: &RunContext,
+    xdm: &Unpacked,
+    n3: &Held,
+    n1: &Held,
+) -> ScenarioResult<(String, String)> {
+    let (n3_uid, n1_uid) = (unique_id_of(&n3.document)?, unique_id_of(&n1.document)?);
+    let (n3_entry, n1_entry) = ctx
+        .step(
+            "the package holds both forms, exactly as the file holds them, in one subset",
+            async {
+                let find = |held: &Held| xdm.documents.iter().find(|d| d.data == held.xml);
+                let (p3, p1) = (find(n3), find(n1));
+                let p3 = match (p3, p1) {
+                    (Some(p3), Some(_)) => p3,
+                    (Some(_), None) => {
+                        return Err(Failure::check(format!(
+                            "the package carries the N3 form {n3_uid} without its N1 twin {n1_uid}: both forms of an N1/N3 pair must travel together in the message"
+                        )));
+                    }
+                    (None, Some(_)) => {
+                        return Err(Failure::check(format!(
+                            "the package carries the N1 form {n1_uid} without the N3 form {n3_uid}: both forms of an N1/N3 pair must travel together in the message"
+                        )));
+                    }
+                    (None, None) => {
+                        return Err(Failure::check(format!(
+                            "the package carries neither form of the document (N3 {n3_uid}, N1 {n1_uid}) exactly as held by the host ({} document(s) in the package)",
+                            xdm.documents.len()
+                        )));
+                    }
+                };
+                let p1 = find(n1).or_fail("the N1 form in the package")?;
+                ensure_eq("documents in the package", 2, xdm.documents.len())?;
+                ensure(
+                    p3.subset == p1.subset,
+                    format!(
+                        "the N3 form is in {} and the N1 form in {}: a pair travels in one submission set",
+                        p3.subset, p1.subset
+                    ),
+                )?;
+                Ok((p3.entry.clone(), p1.entry.clone()))
+            },
+        )
+        .await?;
+    ctx.step(
+        "METADATA.XML links the N1 entry to the N3 entry by XFRM",
+        async {
+            let associations: Vec<_> = xdm
+                .submissions
+                .iter()
+                .flat_map(|(_, s)| s.associations.iter())
+                .collect();
+            let linked = associations.iter().any(|a| {
+                a.association_type == ASSOCIATION_XFRM
+                    && a.source == n1_entry.entry_uuid
+                    && a.target == n3_entry.entry_uuid
+            });
+            ensure(
+                linked,
+                format!(
+                    "METADATA.XML has no {ASSOCIATION_XFRM} association from the N1 entry {} to the N3 entry {} (associations: {:?})",
+                    n1_entry.entry_uuid,
+                    n3_entry.entry_uuid,
+                    associations
+                        .iter()
+                        .map(|a| format!("{} {} -> {}", a.association_type, a.source, a.target))
+                        .collect::<Vec<_>>()
+                ),
+            )
+        },
+    )
+    .await?;
+    Ok((n3_entry.entry_uuid, n1_entry.entry_uuid))
+}
+
+async fn n1_n3_pair(ctx: RunContext) -> ScenarioResult {
+    let (sim, mss, _) = setup(&ctx).await?;
+    let docs = ctx.documents()?;
+    let (file, _) = patient_file(&ctx, &ALICE, IdentityStatus::Qualifiee).await?;
+    let summary = medical_summary(Richness::Minimal)
+        .map_err(|e| Failure::internal(format!("medical summary fixture: {e}")))?;
+    let request = StructuredRequest::new(
+        "Synthèse médicale",
+        ctx.now() - Duration::minutes(30),
+        StructuredContent::MedicalSummary(summary),
+    );
+    let pair = ctx
+        .step(
+            "the professional writes a medical summary (N3) with its N1 twin",
+            async { Ok(docs.produce_structured(&file, &request).await?) },
+        )
+        .await?;
+    let n3 = fetch(docs, &pair.n3).await?;
+    let n1 = fetch(docs, &pair.n1).await?;
+    let n3_id = n3.document.header.id.clone().or_fail("id of the N3 form")?;
+
+    // 1. The first version.
+    let xdm = send_pair(
+        &ctx,
+        &sim,
+        mss,
+        &file,
+        &pair.n3,
+        "from the patient file, send the medical summary to the cardiologist (the user picks the document once)",
+    )
+    .await?;
+    pair_in_package(&ctx, &xdm, &n3, &n1).await?;
+    ctx.step("the N1 form carries relatedDocument XFRM to the N3's id", async {
+        let sent = xdm
+            .documents
+            .iter()
+            .find(|d| d.data == n1.xml)
+            .or_fail("the N1 form in the package")?;
+        let doc = Document::parse(sent.data.clone())
+            .map_err(|e| Failure::check(format!("the N1 form in the package: {e}")))?;
+        ensure(
+            doc.header
+                .transformed_from()
+                .is_some_and(|src| src.same_as(&n3_id)),
+            format!(
+                "the N1 form sent must carry relatedDocument typeCode=\"XFRM\" to the N3 id {n3_id}, it carries {:?}",
+                doc.header.transformed_from().map(ToString::to_string)
+            ),
+        )
+    })
+    .await?;
+
+    // 2. The replacement of the pair.
+    let v1 = DocumentPair::link(n1.document.clone(), n3.document.clone())
+        .map_err(|_| Failure::check("the host's N1 and N3 forms are not an N1/N3 pair"))?;
+    let body = match &n3.document.body {
+        segur_cda::Body::Structured(b) => b.clone(),
+        segur_cda::Body::NonXml(_) => {
+            return Err(Failure::check("the N3 form has no structured body"));
+        }
+    };
+    let pdf = n1
+        .document
+        .non_xml_body()
+        .or_fail("the PDF of the N1 form")?
+        .clone();
+    let v2 = v1
+        .replace(body, pdf, ctx.ids(), ctx.clock())
+        .map_err(|e| Failure::internal(format!("new version of the pair: {e}")))?;
+    let mut new_refs = Vec::new();
+    for (name, doc, previous) in [
+        ("synthese-v2-n3.xml", v2.n3(), &pair.n3),
+        ("synthese-v2-n1.xml", v2.n1(), &pair.n1),
+    ] {
+        let r = ctx
+            .step(
+                format!(
+                    "the revised form {name} (RPLC to {previous}) is filed in the patient file"
+                ),
+                async {
+                    match docs
+                        .import(&file, &ReceivedFile::new(name, "text/xml", doc.to_xml()))
+                        .await?
+                    {
+                        ImportOutcome::NewerVersion { document, .. }
+                        | ImportOutcome::Integrated(document) => Ok(document),
+                        other => Err(Failure::host(format!(
+                            "the host did not file the new version {name}: {other:?}"
+                        ))),
+                    }
+                },
+            )
+            .await?;
+        new_refs.push(r);
+    }
+    let n3_v2 = fetch(docs, new_refs.first().or_fail("the new N3")?).await?;
+    let n1_v2 = fetch(docs, new_refs.get(1).or_fail("the new N1")?).await?;
+    let xdm = send_pair(
+        &ctx,
+        &sim,
+        mss,
+        &file,
+        &n3_v2.reference,
+        "send the new version of the medical summary to the cardiologist",
+    )
+    .await?;
+    let (n3_entry, n1_entry) = pair_in_package(&ctx, &xdm, &n3_v2, &n1_v2).await?;
+    ctx.step(
+        "each new form replaces its own previous version (RPLC in the CDA and in METADATA.XML)",
+        async {
+            for (label, new, old, entry) in [
+                ("N3", &n3_v2, &n3, &n3_entry),
+                ("N1", &n1_v2, &n1, &n1_entry),
+            ] {
+                let old_id = old.document.header.id.as_ref().or_fail("previous id")?;
+                ensure(
+                    new.document
+                        .header
+                        .replaces()
+                        .is_some_and(|r| r.same_as(old_id)),
+                    format!(
+                        "the new {label} form must carry relatedDocument typeCode=\"RPLC\" to its previous version {old_id}, it carries {:?}",
+                        new.document.header.replaces().map(ToString::to_string)
+                    ),
+                )?;
+                let rplc = xdm
+                    .submissions
+                    .iter()
+                    .flat_map(|(_, s)| s.replacements.iter())
+                    .any(|(source, _)| source == entry);
+                ensure(
+                    rplc,
+                    format!(
+                        "METADATA.XML has no {ASSOCIATION_RPLC} association from the new {label} entry {entry} to the version it replaces"
+                    ),
+                )?;
+            }
+            Ok(())
+        },
+    )
     .await
 }

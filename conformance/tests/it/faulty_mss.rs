@@ -18,7 +18,10 @@ use segur_mss::annuaire::fhir::{DirectoryEntry, Search};
 use segur_mss::config::{Authentication, MailboxConfig, ServerSettings};
 use segur_mss::mailbox::{INBOX, Mailbox};
 use segur_mss::message::{MessageBuilder, MessagePatient, Recipient};
-use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, XdmLimits, pack, unpack};
+use segur_mss::xdm::{
+    DocumentToPack, PackOptions, ReadmeInfo, SubsetToWrite, XdmLimits, pack, read_archive, unpack,
+    write_archive,
+};
 use segur_mss::{MailAddress, MailboxKind};
 use segur_ssi::audit::AuditRecord;
 use segur_ssi::tls::{ClientTlsBuilder, Identity as TlsIdentity, TrustEnvironment, TrustStore};
@@ -38,6 +41,11 @@ enum Fault {
     ShowsTechnicalParts,
     /// Keeps unsent messages in memory only: a restart loses them.
     DropsQueuedSends,
+    /// Sends the form of an N1/N3 pair the user picked, without its twin.
+    SendsN3Alone,
+    /// Sends both forms of a pair but drops the XFRM association from
+    /// METADATA.XML.
+    DropsXfrm,
     /// None: the plain reference host behind the wrapper.
     None,
 }
@@ -82,7 +90,24 @@ impl FaultyMss {
     async fn send_own(&self, request: MssSendRequest) -> Result<MssSendOutcome, HostError> {
         let mailbox = self.own_mailbox(&request.from)?;
         let mut docs = Vec::new();
-        for d in &request.documents {
+        let mut refs = request.documents.clone();
+        if self.fault == Fault::DropsXfrm {
+            // Both forms, as separate documents.
+            for d in &request.documents {
+                let view = self
+                    .inner
+                    .observations()
+                    .expect("observations")
+                    .document_view(d)
+                    .await?;
+                for f in view.forms {
+                    if !refs.contains(&f) {
+                        refs.push(f);
+                    }
+                }
+            }
+        }
+        for d in &refs {
             docs.push(DocumentToPack {
                 cda: Documents::content(&self.inner, d).await?,
                 entry: Default::default(),
@@ -90,7 +115,7 @@ impl FaultyMss {
                 action: None,
             });
         }
-        let packed = pack(
+        let mut packed = pack(
             docs,
             &PackOptions {
                 source_id: segur_ids::Oid::parse("1.2.250.1.999.2.9").expect("OID literal"),
@@ -108,6 +133,9 @@ impl FaultyMss {
             },
         )
         .map_err(|e| HostError::failed(e.to_string()))?;
+        if self.fault == Fault::DropsXfrm {
+            packed.zip = without_xfrm(&packed.zip);
+        }
         let p = packed.patient.clone();
         let to = match &request.to {
             segur_conformance::host::MssRecipient::Correspondent(a) => {
@@ -223,7 +251,11 @@ impl FaultyMss {
     fn uses_own_mailboxes(&self) -> bool {
         matches!(
             self.fault,
-            Fault::OmitsMssHeaders | Fault::WrongPatientFile | Fault::DropsQueuedSends
+            Fault::OmitsMssHeaders
+                | Fault::WrongPatientFile
+                | Fault::DropsQueuedSends
+                | Fault::SendsN3Alone
+                | Fault::DropsXfrm
         )
     }
 }
@@ -343,7 +375,13 @@ impl Mssante for FaultyMss {
     }
 
     fn send(&self, request: MssSendRequest) -> BoxFuture<'_, Result<MssSendOutcome, HostError>> {
-        if matches!(self.fault, Fault::OmitsMssHeaders | Fault::DropsQueuedSends) {
+        if matches!(
+            self.fault,
+            Fault::OmitsMssHeaders
+                | Fault::DropsQueuedSends
+                | Fault::SendsN3Alone
+                | Fault::DropsXfrm
+        ) {
             return Box::pin(self.send_own(request));
         }
         Mssante::send(&self.inner, request)
@@ -415,6 +453,45 @@ impl Mssante for FaultyMss {
     fn traces(&self) -> BoxFuture<'_, Result<Vec<AuditRecord>, HostError>> {
         Mssante::traces(&self.inner)
     }
+}
+
+/// The package with its XFRM associations removed from METADATA.XML.
+fn without_xfrm(zip: &[u8]) -> Vec<u8> {
+    let archive = read_archive(zip, &XdmLimits::default()).expect("own package");
+    let subsets: Vec<SubsetToWrite> = archive
+        .subsets
+        .iter()
+        .map(|s| {
+            let mut metadata = String::from_utf8(s.metadata.clone()).expect("UTF-8 metadata");
+            let tag = format!(
+                "<rim:Association associationType=\"{}\"",
+                segur_cda::xds::ASSOCIATION_XFRM
+            );
+            while let Some(start) = metadata.find(&tag) {
+                let end = start
+                    + metadata[start..]
+                        .find("</rim:Association>")
+                        .expect("association end")
+                    + "</rim:Association>".len();
+                metadata.replace_range(start..end, "");
+            }
+            SubsetToWrite {
+                name: s.name.clone(),
+                metadata: metadata.into_bytes(),
+                documents: s
+                    .files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.name.clone(), f.data.clone()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let readme = ReadmeInfo {
+        sender: "faulty".into(),
+        contact: "faulty".into(),
+        software: "faulty".into(),
+    };
+    write_archive(&subsets, &readme, time::OffsetDateTime::now_utc()).expect("package")
 }
 
 fn run(fault: Fault, glob: &str) -> Vec<ScenarioReport> {
@@ -505,5 +582,23 @@ fn technical_parts_shown_fail() {
         Fault::ShowsTechnicalParts,
         "mss.receive.integration",
         "the subject shows the technical prefix",
+    );
+}
+
+#[test]
+fn an_n3_sent_without_its_n1_twin_fails() {
+    expect_failure(
+        Fault::SendsN3Alone,
+        "mss.send.n1-n3-pair",
+        "without its N1 twin",
+    );
+}
+
+#[test]
+fn a_pair_sent_without_the_xfrm_association_fails() {
+    expect_failure(
+        Fault::DropsXfrm,
+        "mss.send.n1-n3-pair",
+        "METADATA.XML has no urn:ihe:iti:2007:AssociationType:XFRM association",
     );
 }

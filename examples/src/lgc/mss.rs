@@ -17,7 +17,9 @@
 //!   are packed with `segur_mss::xdm::pack` and the message is written by
 //!   `MessageBuilder` (X-MSS headers, subject, PDF naming, receipts, one
 //!   patient, `X-MSS-MES: FIN` to a patient mailbox built by
-//!   `PatientMailbox::for_patient` from the qualified INS only).
+//!   `PatientMailbox::for_patient` from the qualified INS only). A
+//!   document held as an N1/N3 pair is sent whole, whichever form the user
+//!   picked: both forms in one package linked by XFRM (SC.CDA/DD.13).
 //! - **Reception** (UX.02/05/25/28/31/39): each new message goes through
 //!   `segur_mss::reception::Receiver` (antivirus, XDM, patient matching on a
 //!   snapshot of the patient files); documents matched automatically are
@@ -34,10 +36,10 @@ use std::time::Duration;
 
 use segur_cda::xds::XdsCode;
 use segur_conformance::host::{
-    BoxFuture, Documents, HostError, ImportOutcome, MssAccount, MssCredentials, MssDelivery,
-    MssEnvironment, MssIntegration, MssPatientInfo, MssReceivedDocument, MssReceivedMessage,
-    MssRecipient, MssSendOutcome, MssSendRequest, Mssante, PatientFileRef, PatientFiles,
-    ReceivedFile,
+    BoxFuture, DocumentRef, Documents, HostError, ImportOutcome, MssAccount, MssCredentials,
+    MssDelivery, MssEnvironment, MssIntegration, MssPatientInfo, MssReceivedDocument,
+    MssReceivedMessage, MssRecipient, MssSendOutcome, MssSendRequest, Mssante, PatientFileRef,
+    PatientFiles, ReceivedFile,
 };
 use segur_ids::{Oid, oid};
 use segur_ins::sentinelle::{
@@ -55,7 +57,7 @@ use segur_mss::message::{MessageBuilder, MessagePatient, Recipient, pdf_file_nam
 use segur_mss::outbox::{DrainReport, MailboxSubmitter, MessageState, Outbox, SqliteOutbox};
 use segur_mss::reception::{InMemoryDocuments, PatientMatch, Provenance, Receiver};
 use segur_mss::trace::{Tracer, kinds};
-use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, pack};
+use segur_mss::xdm::{DocumentToPack, PackItem, PackOptions, PairToPack, ReadmeInfo, pack};
 use segur_mss::{MailAddress, MailboxKind, PatientMailbox};
 use segur_ssi::audit::{AuditFilter, AuditRecord, AuditTrail, Outcome};
 use segur_ssi::tls::{ClientTlsBuilder, Identity, TrustEnvironment, TrustStore};
@@ -325,9 +327,13 @@ impl Core {
                     builder.attachment(pdf_file_name(&doc.facts, &names), "application/pdf", pdf);
             }
         } else {
-            // Only documents of this patient file.
+            // Only documents of this patient file; a document held as an
+            // N1/N3 pair travels with both forms, as one unit (SC.CDA/DD.13):
+            // same package, XFRM between them, each RPLC to its previous
+            // version when the pair is replaced.
             let held = Documents::list(lgc, &request.file).await?;
-            let mut to_pack = Vec::new();
+            let mut to_pack: Vec<PackItem> = Vec::new();
+            let mut packed_refs: Vec<DocumentRef> = Vec::new();
             for d in &request.documents {
                 if !held.contains(d) {
                     return Err(HostError::failed(format!(
@@ -335,12 +341,24 @@ impl Core {
                         request.file
                     )));
                 }
-                to_pack.push(DocumentToPack {
-                    cda: Documents::content(lgc, d).await?,
-                    entry: Default::default(),
-                    pdf: None,
-                    action: None,
-                });
+                if packed_refs.contains(d) {
+                    continue;
+                }
+                let forms = self.document_view(d)?.forms;
+                let cda = Documents::content(lgc, d).await?;
+                match forms.iter().find(|f| *f != d) {
+                    Some(twin) => {
+                        let other = Documents::content(lgc, twin).await?;
+                        to_pack.push(
+                            PairToPack::from_cda(cda, other)
+                                .map_err(|e| failed("N1/N3 pair", e))?
+                                .into(),
+                        );
+                        packed_refs.push(twin.clone());
+                    }
+                    None => to_pack.push(DocumentToPack::new(cda).into()),
+                }
+                packed_refs.push(d.clone());
             }
             let packed = pack(
                 to_pack,

@@ -11,4 +11,7 @@ pub use archive::{
     ReadmeInfo, SubsetToWrite, XdmArchive, XdmFile, XdmLimits, XdmSubset, check_entry_name,
     hash_and_size, read_archive, write_archive,
 };
-pub use package::{DocumentToPack, PackOptions, Packed, Unpacked, UnpackedDocument, pack, unpack};
+pub use package::{
+    DocumentToPack, PackItem, PackOptions, Packed, PairToPack, Unpacked, UnpackedDocument,
+    UnpackedPair, entry_uuid, pack, unpack,
+};
