@@ -23,7 +23,10 @@ use segur_dmp::feed::Visibility;
 use segur_dmp::feeding::FeedReport;
 use segur_dmp::history::{HistoryRecord, SyntheticView, SyntheticViewConfig};
 use segur_dmp::patient::DmpStatus;
-use segur_dmp::vihf::AuthenticationMode;
+use segur_dmp::rights::{KosManifest, author_structures};
+use segur_dmp::vihf::{
+    AuthenticationMode, LpsInfo, Role, SignedVihfSource, Vihf, VihfActor, VihfAssertion, VihfSource,
+};
 use segur_dmp::web::WebDmpLink;
 use segur_dmp::xds::FindDocuments;
 use segur_examples::{ReferenceLgc, Settings};
@@ -66,6 +69,10 @@ enum Fault {
     BlocksOnOpen,
     /// Records every new patient as informed, without asking.
     InformedByDefault,
+    /// Sends imaging manifests (KOS) without checking the user's right
+    /// (SC.DMP/CONF.05): its DMP client is told every user is an imaging
+    /// professional of the manifest's structure.
+    SkipsKosRights,
 }
 
 /// The reference host with one DMP fault.
@@ -349,6 +356,135 @@ impl Dmp for Faulty {
     ) -> BoxFuture<'a, Result<Vec<AuditRecord>, HostError>> {
         self.inner.access_traces(file)
     }
+    fn feed_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        kos: &'a KosManifest,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        if self.fault != Fault::SkipsKosRights {
+            return self.inner.feed_kos(file, user, kos);
+        }
+        Box::pin(async move {
+            let client = self.trusting_client(user, kos)?;
+            Ok(client
+                .feed(&kos.to_feed())
+                .await
+                .map(|_| ())
+                .map_err(|e| segur_conformance::host::DmpRefusal::Other(e.to_string())))
+        })
+    }
+    fn delete_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        unique_id: &'a str,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        self.inner.delete_kos(file, user, unique_id)
+    }
+}
+
+/// A VIHF source whose VIHF names the real user while it tells the
+/// client's rights check that the user may do anything with the manifest.
+struct Trusting {
+    vihf: SignedVihfSource,
+    claimed: VihfActor,
+}
+
+impl VihfSource for Trusting {
+    fn assertion<'a>(
+        &'a self,
+        patient: Option<&'a segur_ins::Ins>,
+        now: time::OffsetDateTime,
+    ) -> segur_dmp::BoxFuture<'a, Result<VihfAssertion, segur_dmp::Error>> {
+        self.vihf.assertion(patient, now)
+    }
+    fn actor_id(&self) -> &str {
+        self.vihf.actor_id()
+    }
+    fn mode(&self) -> AuthenticationMode {
+        self.vihf.mode()
+    }
+    fn actor(&self) -> Option<&VihfActor> {
+        Some(&self.claimed)
+    }
+}
+
+impl Faulty {
+    /// A DMP client for `user` that skips the imaging-manifest rights.
+    fn trusting_client(
+        &self,
+        user: &VihfActor,
+        kos: &KosManifest,
+    ) -> Result<segur_dmp::client::DmpClient, HostError> {
+        let fail = |e: &dyn std::fmt::Display| HostError::failed(e.to_string());
+        let setup = self
+            .setup
+            .lock()
+            .expect("test mutex")
+            .clone()
+            .ok_or_else(|| HostError::failed("not configured"))?;
+        let clock = self
+            .env
+            .lock()
+            .expect("test mutex")
+            .as_ref()
+            .map(|e| e.clock().clone())
+            .ok_or_else(|| HostError::failed("not prepared"))?;
+        let pki = segur_ssi::test_pki::TestPki::generate_at(clock.now()).map_err(|e| fail(&e))?;
+        let cert = pki
+            .issue_organisation(&user.structure, "CENTRE FAUTIF")
+            .map_err(|e| fail(&e))?;
+        let signer = Arc::new(
+            segur_dmp::XmlSigner::from_identity(&cert.identity().map_err(|e| fail(&e))?)
+                .map_err(|e| fail(&e))?,
+        );
+        let mut claimed = user
+            .clone()
+            .with_role(Role::savoir_faire("SM44", "Radio-diagnostic"));
+        if let Some(s) = author_structures(kos.entry()).first() {
+            claimed.structure = s.parse().map_err(|e| fail(&e))?;
+        }
+        let claims = Vihf::new(
+            user.clone(),
+            LpsInfo::new("faulty", "0", "FAULTY-0001"),
+            AuthenticationMode::IndirecteRenforcee,
+            clock.now(),
+        );
+        let audit = Arc::new(segur_ssi::audit::MemoryAuditTrail::new());
+        let memory = || rusqlite::Connection::open_in_memory().map_err(|e| fail(&e));
+        let local = segur_dmp::client::LocalServices {
+            consent: Arc::new(
+                segur_dmp::consent::SqliteConsentStore::new(memory()?, audit.clone())
+                    .map_err(|e| fail(&e))?,
+            ),
+            audit,
+            scanner: Arc::new(segur_ssi::antivirus::EicarScanner::new()),
+            history: Arc::new(
+                segur_dmp::history::SqliteHistory::new(memory()?).map_err(|e| fail(&e))?,
+            ),
+        };
+        segur_dmp::client::DmpClient::builder(
+            &setup.base_url,
+            Arc::new(Trusting {
+                vihf: SignedVihfSource::new(claims, signer.clone()),
+                claimed,
+            }),
+            signer,
+            local,
+            segur_dmp::feed::SubmissionContext {
+                source_id: segur_ids::oid!("1.2.250.1.999.3.9"),
+                content_type_code: segur_cda::xds::XdsCode::new(
+                    "04",
+                    "1.2.250.1.213.2.2",
+                    "Hospitalisation de jour",
+                ),
+            },
+        )
+        .clock_fn(move || clock.now())
+        .build()
+        .map_err(|e| fail(&e))
+    }
 }
 
 /// Runs `glob` against `host` and expects scenario `id` to fail with a
@@ -365,6 +501,26 @@ fn expect_failure(host: Arc<dyn Host>, glob: &str, id: &str, expected: &str) {
         message.contains(expected),
         "{id}: the message {message:?} does not say {expected:?}"
     );
+}
+
+#[test]
+fn a_host_skipping_the_kos_rights_fails() {
+    let scenarios = run(
+        Arc::new(Faulty::new(Fault::SkipsKosRights)),
+        "dmp.kos.rights",
+    );
+    let s = &scenarios[0];
+    assert_eq!(s.status, Status::Failed, "{:?}", s.failure);
+    let message = &s.failure.as_ref().expect("failure").message;
+    for expected in [
+        "the host sent the imaging manifest of a user who may not feed it to the DMP instead of refusing it itself (SC.DMP/CONF.05",
+        "the DMP answered DMP_KOS_PROFESSION_NON_AUTORISEE",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{message:?} does not say {expected:?}"
+        );
+    }
 }
 
 #[test]
