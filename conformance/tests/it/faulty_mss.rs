@@ -12,7 +12,9 @@ use segur_conformance::host::{
     ReceivedFile, Security,
 };
 use segur_conformance::report::{ScenarioReport, Status};
-use segur_conformance::{Filter, Host, HostError, HostInfo, Registry, Runner, Silent};
+
+use crate::harness;
+use segur_conformance::{Host, HostError, HostInfo};
 use segur_examples::ReferenceLgc;
 use segur_mss::annuaire::fhir::{DirectoryEntry, Search};
 use segur_mss::config::{Authentication, MailboxConfig, ServerSettings};
@@ -495,33 +497,13 @@ fn without_xfrm(zip: &[u8]) -> Vec<u8> {
 }
 
 fn run(fault: Fault, glob: &str) -> Vec<ScenarioReport> {
-    let runner = Runner::new(
-        Registry::builtin().expect("registry"),
-        Arc::new(FaultyMss::new(fault)),
-    )
-    .filter(Filter::new().scenario(glob));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    assert!(
-        !outcome.report().scenarios.is_empty(),
-        "no scenario matches {glob}"
-    );
-    outcome.into_report().scenarios
+    harness::run(Arc::new(FaultyMss::new(fault)), glob)
 }
 
 /// Runs scenario `id` against the host with `fault` and expects it to fail
 /// with a message containing `expected`.
 fn expect_failure(fault: Fault, id: &str, expected: &str) {
-    let scenarios = run(fault, id);
-    let s = scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("{id} was not run"));
-    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
-    let message = &s.failure.as_ref().expect("failure").message;
-    assert!(
-        message.contains(expected),
-        "{id}: the message {message:?} does not say {expected:?}"
-    );
+    harness::expect_failure(Arc::new(FaultyMss::new(fault)), id, id, expected);
 }
 
 #[test]
