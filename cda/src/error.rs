@@ -22,6 +22,9 @@ pub enum Error {
     /// An N3 (structured) section, entry or volet could not be built or read.
     #[error(transparent)]
     N3(#[from] N3Error),
+    /// A document could not be shown through an XSLT stylesheet.
+    #[error(transparent)]
+    Stylesheet(#[from] crate::stylesheet::StylesheetError),
     /// Writing failed (only with a failing `io::Write` sink).
     #[error("writing the document failed: {0}")]
     Io(#[from] std::io::Error),

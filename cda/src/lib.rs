@@ -18,6 +18,9 @@
 //!   severities and XPath-like locations;
 //! - [`render`]: native, safely escaped HTML rendering, and the
 //!   `xml-stylesheet` helper ([`document::with_stylesheet_pi`]);
+//! - [`stylesheet`]: display through an XSLT stylesheet (the ANS official
+//!   `CDA-FO.xsl`, which the SDK never ships) run by an external processor
+//!   (`xsltproc`, Saxon-HE) with a timeout;
 //! - [`versions`]: new versions (RPLC), newer-version and duplicate detection,
 //!   N1/N3 pairs linked by XFRM, sorting / filtering, request ↔ report links;
 //! - [`xds`]: XDS DocumentEntry / SubmissionSet metadata derived from a header,
@@ -144,6 +147,7 @@ pub mod parse;
 pub mod pdf;
 pub mod render;
 pub mod samples;
+pub mod stylesheet;
 #[cfg(feature = "test-util")]
 pub mod test_output;
 pub mod validate;
@@ -157,3 +161,4 @@ pub use body::{Body, Level, NonXmlBody, StructuredBody};
 pub use document::Document;
 pub use error::{BuildError, Error, N3Error, ParseError, ParseErrorKind, XdsError};
 pub use header::Header;
+pub use stylesheet::StylesheetError;

@@ -3,7 +3,8 @@
 //! - `segur conformance list [--requirement ID] [--theme T] [--profile P] [--from REPORT]`
 //! - `segur conformance run [--requirement ID] [--theme T] [--profile P] [--scenario GLOB]
 //!   [--evidence-config FILE] [--timeout SECS] [--junit FILE] [--json-report FILE]
-//!   [--html FILE] [--evidence DIR] [--host reference|bare]`
+//!   [--html FILE] [--evidence DIR] [--host reference|bare]
+//!   [--cda-stylesheet PATH [--xslt-processor SPEC] [--cda-stylesheet-param NAME=VALUE]…]`
 //! - `segur conformance coverage [--requirement ID] [--theme T] [--profile P] [--from REPORT]
 //!   [--evidence-config FILE] [--host reference|bare] [--fail-under PCT]` (the selection restricts the
 //!   gate's denominator, e.g. `--theme INS --fail-under 100`)
@@ -32,6 +33,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
+use segur_cda::stylesheet::{StylesheetError, StylesheetRenderer, XsltProcessor};
 use segur_conformance::catalogue::{self, CATALOGUE};
 use segur_conformance::report::console::{self, ConsoleProgress};
 use segur_conformance::report::html::{self, HtmlOptions};
@@ -150,6 +152,72 @@ struct RunArgs {
     /// Write the evidence pack into this new or empty directory.
     #[arg(long, value_name = "DIR")]
     evidence: Option<PathBuf>,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+/// The official CDA display stylesheet of SC.CDA/INT.15 (scenario
+/// `cda.display.official-stylesheet`), which segur-rs never ships.
+#[derive(Debug, Args)]
+struct DisplayArgs {
+    /// The official ANS display stylesheet: FeuilleDeStyle/CDA-FO.xsl of
+    /// ansforge/TestContenuCDA-3-0 (default: $SEGUR_CDA_STYLESHEET). Without
+    /// it, SC.CDA/INT.15 is not applicable and stays uncovered.
+    #[arg(long, value_name = "PATH")]
+    cda_stylesheet: Option<PathBuf>,
+    /// The XSLT processor applying it: xsltproc, xsltproc:PATH, saxon:JAR or
+    /// 'command:PROGRAM ARG…' with {stylesheet} {input} {output} {params}
+    /// (default: $SEGUR_XSLT_PROCESSOR, else xsltproc).
+    #[arg(long, value_name = "SPEC", value_parser = parse_processor)]
+    xslt_processor: Option<XsltProcessor>,
+    /// A stylesheet parameter, e.g. useJavascript=false (repeatable).
+    #[arg(long = "cda-stylesheet-param", value_name = "NAME=VALUE")]
+    cda_stylesheet_params: Vec<String>,
+}
+
+impl DisplayArgs {
+    /// The renderer the run is given, from the options or the environment;
+    /// a stylesheet that cannot be read is a usage error.
+    fn renderer(&self) -> Result<Option<StylesheetRenderer>, CliError> {
+        let from_env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let Some(path) = self
+            .cda_stylesheet
+            .clone()
+            .or_else(|| from_env("SEGUR_CDA_STYLESHEET").map(PathBuf::from))
+        else {
+            if self.xslt_processor.is_some() || !self.cda_stylesheet_params.is_empty() {
+                return Err(CliError::usage(
+                    "--xslt-processor and --cda-stylesheet-param need --cda-stylesheet (or SEGUR_CDA_STYLESHEET)",
+                ));
+            }
+            return Ok(None);
+        };
+        let processor = match &self.xslt_processor {
+            Some(p) => p.clone(),
+            None => match from_env("SEGUR_XSLT_PROCESSOR") {
+                Some(spec) => spec
+                    .to_string_lossy()
+                    .parse()
+                    .map_err(|e| CliError::usage(format!("SEGUR_XSLT_PROCESSOR: {e}")))?,
+                None => XsltProcessor::xsltproc(),
+            },
+        };
+        let mut renderer = StylesheetRenderer::new(path, processor);
+        for param in &self.cda_stylesheet_params {
+            let (name, value) = param.split_once('=').ok_or_else(|| {
+                CliError::usage(format!(
+                    "--cda-stylesheet-param {param:?}: expected NAME=VALUE"
+                ))
+            })?;
+            renderer = renderer.with_param(name, value).map_err(CliError::usage)?;
+        }
+        renderer.check().map_err(CliError::usage)?;
+        Ok(Some(renderer))
+    }
+}
+
+fn parse_processor(s: &str) -> Result<XsltProcessor, String> {
+    s.parse().map_err(|e: StylesheetError| e.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +234,9 @@ struct CoverageArgs {
     /// The host to run against (when not reading a report).
     #[arg(long, value_enum, default_value_t = HostChoice::Reference, conflicts_with = "from")]
     host: HostChoice,
+    /// The official CDA display stylesheet, for the run (when not reading a report).
+    #[command(flatten)]
+    display: DisplayArgs,
     /// Exit 1 when fewer than PCT % of the 129 requirements are covered.
     #[arg(long, value_name = "PCT", value_parser = parse_percent)]
     fail_under: Option<f64>,
@@ -321,10 +392,13 @@ fn run_scenarios(args: &RunArgs, json: bool) -> Result<(), CliError> {
     for glob in &args.scenarios {
         filter = filter.scenario(glob.clone());
     }
-    let runner = Runner::new(registry()?, args.host.build())
+    let mut runner = Runner::new(registry()?, args.host.build())
         .filter(filter)
         .default_timeout(Duration::from_secs(args.timeout))
         .evidence_config(evidence);
+    if let Some(renderer) = args.display.renderer()? {
+        runner = runner.cda_stylesheet(renderer);
+    }
     let mut progress = ConsoleProgress::stderr();
     let outcome = runner
         .run_blocking(&mut progress)
@@ -398,8 +472,11 @@ fn coverage(args: &CoverageArgs, json: bool) -> Result<(), CliError> {
         Some(path) => load_report(path)?,
         None => {
             let evidence = load_evidence(args.evidence_config.as_deref())?;
-            Runner::new(registry()?, args.host.build())
-                .evidence_config(evidence)
+            let mut runner = Runner::new(registry()?, args.host.build()).evidence_config(evidence);
+            if let Some(renderer) = args.display.renderer()? {
+                runner = runner.cda_stylesheet(renderer);
+            }
+            runner
                 .run_blocking(&mut Silent)
                 .map_err(|e| CliError::Failed(e.into()))?
                 .into_report()

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use segur_cda::stylesheet::StylesheetRenderer;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -242,6 +243,7 @@ struct Inner {
     services: ServiceRegistry,
     steps: StepLog,
     editor_evidence: Arc<Vec<EditorEvidenceCheck>>,
+    cda_stylesheet: Option<StylesheetRenderer>,
 }
 
 /// The handle a scenario receives. Cheap to clone; every clone sees the same
@@ -270,6 +272,7 @@ pub(crate) struct ContextParts {
     pub epoch: OffsetDateTime,
     pub host: Arc<dyn Host>,
     pub editor_evidence: Arc<Vec<EditorEvidenceCheck>>,
+    pub cda_stylesheet: Option<StylesheetRenderer>,
 }
 
 impl RunContext {
@@ -288,6 +291,7 @@ impl RunContext {
                 services: ServiceRegistry::default(),
                 steps: StepLog::default(),
                 editor_evidence: parts.editor_evidence,
+                cda_stylesheet: parts.cda_stylesheet,
             }),
         }
     }
@@ -448,6 +452,12 @@ impl RunContext {
             .iter()
             .filter(|c| c.requirement.id == requirement_id)
             .collect()
+    }
+
+    /// The official CDA display stylesheet and XSLT processor the run is
+    /// configured with ([`crate::Runner::cda_stylesheet`]), if any.
+    pub fn cda_stylesheet(&self) -> Option<&StylesheetRenderer> {
+        self.inner.cda_stylesheet.as_ref()
     }
 
     pub(crate) fn step_log(&self) -> &StepLog {

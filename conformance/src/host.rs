@@ -107,6 +107,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use segur_cda::stylesheet::StylesheetRenderer;
 use segur_cda::versions::{DocumentFilter, SortOrder};
 use segur_cda::{Level, datatypes::Code};
 use segur_ids::IdNatPs;
@@ -249,12 +250,35 @@ host_ref!(
 pub struct HostEnvironment {
     clock: VirtualClock,
     ids: IdSource,
+    cda_stylesheet: Option<StylesheetRenderer>,
 }
 
 impl HostEnvironment {
     /// An environment (the runner builds it; tests may too).
     pub fn new(clock: VirtualClock, ids: IdSource) -> Self {
-        HostEnvironment { clock, ids }
+        HostEnvironment {
+            clock,
+            ids,
+            cda_stylesheet: None,
+        }
+    }
+
+    /// Adds the official CDA display stylesheet the run is configured with
+    /// (`Runner::cda_stylesheet`).
+    pub fn with_cda_stylesheet(mut self, renderer: StylesheetRenderer) -> Self {
+        self.cda_stylesheet = Some(renderer);
+        self
+    }
+
+    /// The official CDA display stylesheet (ANS `CDA-FO.xsl`) and XSLT
+    /// processor the run was configured with, if any (SC.CDA/INT.15).
+    ///
+    /// A host that ships its own copy of the stylesheet displays with its
+    /// own copy: scenario `cda.display.official-stylesheet` then proves that
+    /// copy renders exactly as the official one. A host whose stylesheet
+    /// location is a setting (as the reference host) may use this one.
+    pub fn cda_stylesheet(&self) -> Option<&StylesheetRenderer> {
+        self.cda_stylesheet.as_ref()
     }
 
     /// The scenario's clock: read the time only from it.
@@ -976,6 +1000,20 @@ pub trait Observations: Send + Sync {
     ) -> BoxFuture<'a, Result<String, HostError>> {
         let _ = (document, level);
         not_implemented("observations.rendering")
+    }
+
+    /// The page the host shows when the user displays the N3 `document`
+    /// through the official ANS display stylesheet (`CDA-FO.xsl`,
+    /// SC.CDA/INT.15): the stylesheet's output for the document's bytes as
+    /// held, unchanged (HTML / XHTML). The runner applies the official
+    /// stylesheet itself and compares (see [`HostEnvironment::cda_stylesheet`]
+    /// and `segur_cda::stylesheet`).
+    fn stylesheet_rendering<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<String, HostError>> {
+        let _ = document;
+        not_implemented("observations.stylesheet_rendering")
     }
 }
 

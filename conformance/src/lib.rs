@@ -62,6 +62,10 @@
 //! scenario, over the 129 of the catalogue. A scenario that cannot run
 //! against the host (capability not implemented, evidence not declared) is
 //! *not applicable*: it does not fail the run and does not cover anything.
+//! So is `cda.display.official-stylesheet` (SC.CDA/INT.15) in a run not
+//! given the official ANS display stylesheet, which segur-rs never ships
+//! ([`Runner::cda_stylesheet`], `segur_cda::stylesheet`): that requirement
+//! is covered only by a run configured with it.
 //!
 //! # Running against a host
 //!

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use segur_cda::stylesheet::StylesheetRenderer;
 use time::OffsetDateTime;
 
 use crate::context::{ContextParts, RunContext, StepStatus};
@@ -123,6 +124,7 @@ pub struct Runner {
     timeout: Duration,
     epoch: OffsetDateTime,
     evidence: EvidenceConfig,
+    cda_stylesheet: Option<StylesheetRenderer>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -133,6 +135,7 @@ impl std::fmt::Debug for Runner {
             .field("filter", &self.filter)
             .field("timeout", &self.timeout)
             .field("epoch", &self.epoch)
+            .field("cda_stylesheet", &self.cda_stylesheet)
             .finish_non_exhaustive()
     }
 }
@@ -147,6 +150,7 @@ impl Runner {
             timeout: DEFAULT_TIMEOUT,
             epoch: DEFAULT_EPOCH,
             evidence: EvidenceConfig::empty(),
+            cda_stylesheet: None,
         }
     }
 
@@ -172,6 +176,16 @@ impl Runner {
     /// Sets the editor's evidence files (default: none declared).
     pub fn evidence_config(mut self, config: EvidenceConfig) -> Self {
         self.evidence = config;
+        self
+    }
+
+    /// Sets the official CDA display stylesheet (ANS `CDA-FO.xsl`, which
+    /// the SDK never ships) and its XSLT processor: scenario
+    /// `cda.display.official-stylesheet` (SC.CDA/INT.15) applies it and
+    /// compares the host's display with it; the host receives it in its
+    /// [`HostEnvironment`]. Without it that scenario is not applicable.
+    pub fn cda_stylesheet(mut self, renderer: StylesheetRenderer) -> Self {
+        self.cda_stylesheet = Some(renderer);
         self
     }
 
@@ -281,6 +295,7 @@ impl Runner {
             epoch: self.epoch,
             host: Arc::clone(&self.host),
             editor_evidence,
+            cda_stylesheet: self.cda_stylesheet.clone(),
         });
 
         let task_ctx = ctx.clone();
@@ -288,7 +303,10 @@ impl Runner {
         let host = Arc::clone(&self.host);
         // Its own task: a panic is caught by tokio (JoinError::is_panic) and a
         // timed-out scenario can be aborted without touching the runner.
-        let env = HostEnvironment::new(ctx.clock().clone(), ctx.ids().clone());
+        let mut env = HostEnvironment::new(ctx.clock().clone(), ctx.ids().clone());
+        if let Some(renderer) = &self.cda_stylesheet {
+            env = env.with_cda_stylesheet(renderer.clone());
+        }
         let handle = tokio::spawn(async move {
             host.reset().await.map_err(|e| {
                 Failure::host(format!("host reset before the scenario failed: {e}"))

@@ -6,7 +6,8 @@
 //! 1. checks the patient's consent record first and refuses with
 //!    [`Error::Consent`] (traced) — nothing is sent;
 //! 2. checks the rights the software knows (consultation mode, author-only
-//!    deletion, imaging manifests);
+//!    deletion, imaging manifests: [`crate::rights`]) and refuses with
+//!    [`Error::Rights`] (traced, outcome denied) — nothing is sent;
 //! 3. asks the [`VihfSource`] for the VIHF of the user for that patient
 //!    (and the [`TokenSource`] for a bearer token when one is configured);
 //! 4. sends the SOAP 1.2 message (MTOM for documents) and reads the typed
@@ -51,7 +52,7 @@ use crate::patient::{
     Authorization, AuthorizationAction, DmpStatus, LIST_AUTHORIZATIONS_ACTION,
     SET_AUTHORIZATION_ACTION, TD02_ACTION,
 };
-use crate::rights::DocumentRights;
+use crate::rights::{Professional, RightsError};
 use crate::soap::{self, Received};
 use crate::update::{StatusChange, status_of};
 use crate::vihf::VihfSource;
@@ -109,7 +110,6 @@ pub struct DmpClientBuilder {
     tls: Option<rustls::ClientConfig>,
     tokens: Option<Arc<dyn TokenSource>>,
     clock: SharedClock,
-    rights: DocumentRights,
     timeout: Duration,
 }
 
@@ -147,12 +147,6 @@ impl DmpClientBuilder {
     /// The clock as a closure (`move || virtual_clock.now()`).
     pub fn clock_fn(self, now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
         self.clock(Arc::new(crate::FnClock::new(now)))
-    }
-
-    /// The user's rights on documents (imaging manifests).
-    pub fn rights(mut self, rights: DocumentRights) -> Self {
-        self.rights = rights;
-        self
     }
 
     /// Timeout of one HTTP exchange (default 60 s).
@@ -207,7 +201,6 @@ impl DmpClientBuilder {
                 context: self.context,
                 tokens: self.tokens,
                 clock: self.clock,
-                rights: self.rights,
             }),
         })
     }
@@ -231,7 +224,6 @@ struct Inner {
     context: SubmissionContext,
     tokens: Option<Arc<dyn TokenSource>>,
     clock: SharedClock,
-    rights: DocumentRights,
 }
 
 /// The DMP client. Cheap to clone (shared state).
@@ -335,7 +327,6 @@ impl DmpClient {
             tls: None,
             tokens: None,
             clock: Arc::new(segur_psc::SystemClock),
-            rights: DocumentRights::default(),
             timeout: Duration::from_secs(60),
         }
     }
@@ -394,6 +385,37 @@ impl DmpClient {
             document,
             &[("error", e.to_string())],
         );
+    }
+
+    /// The user as the VIHF source describes them (imaging-manifest rights).
+    fn professional(&self) -> Option<Professional> {
+        self.inner.vihf.actor().map(Professional::from_actor)
+    }
+
+    /// Traces a refusal by a rights rule (outcome denied) and returns it.
+    fn rights_refused(&self, patient: &Ins, operation: &str, refusal: RightsError) -> Error {
+        let document = match &refusal {
+            RightsError::Kos { unique_id, .. } | RightsError::NotAuthor { unique_id } => {
+                Some(unique_id.as_str())
+            }
+            _ => None,
+        };
+        let mut details = vec![
+            ("operation", operation.to_owned()),
+            ("reason", refusal.to_string()),
+        ];
+        if let RightsError::Kos { rule, .. } = &refusal {
+            details.push(("rule", rule.code().to_owned()));
+        }
+        // A trace failure must not turn the refusal into something else.
+        let _ = self.trace(
+            audit_kinds::RIGHTS_REFUSED,
+            Outcome::Denied,
+            patient,
+            document,
+            &details,
+        );
+        Error::Rights(refusal)
     }
 
     fn consent(&self, patient: &Ins, op: DmpOperation) -> Result<(), Error> {
@@ -846,7 +868,9 @@ impl DmpClient {
         let prepared = feed.prepare()?;
         let patient = *prepared.patient();
         self.consent(&patient, DmpOperation::Feed)?;
-        self.inner.rights.check_feed(&prepared)?;
+        if let Err(e) = crate::rights::check_feed(self.professional().as_ref(), &prepared) {
+            return Err(self.rights_refused(&patient, "feed", e));
+        }
         let result = async {
             let mut replaced = BTreeMap::new();
             for (_, parent) in prepared.replaces() {
@@ -986,6 +1010,13 @@ impl DmpClient {
     ) -> Result<(), Error> {
         self.consent(patient, DmpOperation::UpdateMetadata)?;
         let entries = self.current_entries(patient, unique_ids).await?;
+        for e in &entries {
+            if let Err(r) =
+                crate::rights::check_change(self.professional().as_ref(), self.actor_id(), e, false)
+            {
+                return Err(self.rights_refused(patient, "visibility", r));
+            }
+        }
         let body = crate::update::visibility_update_request(
             &entries,
             visibility,
@@ -1013,8 +1044,14 @@ impl DmpClient {
         let entries = self.current_entries(patient, unique_ids).await?;
         let mut todo = Vec::new();
         for e in entries {
-            if change == StatusChange::Delete {
-                self.inner.rights.check_delete(&e, self.actor_id())?;
+            let deletion = change == StatusChange::Delete;
+            if let Err(r) = crate::rights::check_change(
+                self.professional().as_ref(),
+                self.actor_id(),
+                &e,
+                deletion,
+            ) {
+                return Err(self.rights_refused(patient, change.as_str(), r));
             }
             let from = status_of(&e);
             if from == change.target() {

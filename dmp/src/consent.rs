@@ -137,6 +137,9 @@ pub mod audit_kinds {
     pub const CONSENT_CHANGED: AuditKind = AuditKind::from_static("dmp.consent.changed");
     /// An operation was refused by the consent rule.
     pub const CONSENT_REFUSED: AuditKind = AuditKind::from_static("dmp.consent.refused");
+    /// An operation was refused by a rights rule before reaching the DMP
+    /// (author-only deletion, imaging manifests: [`crate::rights`]).
+    pub const RIGHTS_REFUSED: AuditKind = AuditKind::from_static("dmp.rights.refused");
     /// Documents searched (TD3.1).
     pub const SEARCH: AuditKind = AuditKind::from_static("dmp.document.search");
     /// A document retrieved and handed to the host (TD3.2).

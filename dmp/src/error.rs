@@ -64,9 +64,12 @@ pub enum Error {
     #[error("cannot produce the VIHF: {0}")]
     Credentials(String),
     /// A right on documents refused the operation (author-only deletion,
-    /// imaging manifests).
+    /// imaging manifests). Checked before any message is sent, and traced.
     #[error(transparent)]
     Rights(#[from] crate::rights::RightsError),
+    /// An imaging manifest (KOS) given by the host is not valid.
+    #[error(transparent)]
+    Kos(#[from] crate::rights::KosError),
     /// The antivirus refused a received document, or could not scan it
     /// (fail-closed: the document is not handed over).
     #[error("antivirus: {0}")]

@@ -133,7 +133,7 @@ pub struct FeedDocument {
     /// The bytes sent (CDA XML, or DICOM for a KOS).
     pub bytes: Vec<u8>,
     /// Metadata given by the host, for documents that are not CDA (imaging
-    /// manifests: [`crate::rights::kos_entry`]). `None`: derived from the
+    /// manifests: [`crate::rights::KosManifest`]). `None`: derived from the
     /// CDA header.
     pub entry: Option<DocumentEntry>,
     /// formatCode of an N3 document (the volet's), when segur-cda does not

@@ -26,7 +26,10 @@
 //! - [`queue`]: the send queue's state machine and its SQLite store;
 //! - [`history`]: documents sent / received per patient, duplicate and
 //!   newer-version detection, synthetic view, access traces;
-//! - [`rights`]: author-only deletion, imaging manifests (KOS);
+//! - [`rights`]: author-only deletion; imaging manifests (KOS): their
+//!   metadata ([`rights::KosManifest`]) and who may feed / delete them
+//!   ([`rights::KosRights`], SC.DMP/CONF.05), checked by the client and by
+//!   the simulator alike;
 //! - [`web`]: the contextual link to the web DMP.
 //!
 //! **IO shell** (feature `client`, default): [`client::DmpClient`], async and

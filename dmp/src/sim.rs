@@ -24,6 +24,12 @@
 //! - ITI-57 metadata updates keep the logicalId, give a new entryUUID and
 //!   version, check `PreviousVersion`, and are reserved to the author; a
 //!   deletion too;
+//! - imaging manifests (KOS) follow [`crate::rights::KosRights`], decided
+//!   on the VIHF's `NameID`, `Identifiant_Structure` and roles: a feed by a
+//!   non-imaging professional or for another structure, a change by
+//!   someone else than the author or an imaging professional of its
+//!   structure, is refused with a `RegistryError` whose code is the rule's
+//!   [`crate::rights::KosRule::code`] (nothing is registered);
 //! - a closed DMP refuses feeding.
 //!
 //! Faults can be injected ([`Fault`]): outage (HTTP 503), slowness, a SOAP
@@ -868,6 +874,36 @@ fn is_author(e: &SimEntry, actor: &str) -> bool {
     e.submitter == actor || crate::rights::author_ids(&e.entry).contains(&actor)
 }
 
+/// The professional the VIHF names (imaging-manifest rights).
+fn professional(vihf: &VerifiedVihf) -> crate::rights::Professional {
+    crate::rights::Professional {
+        national_id: vihf.name_id.clone(),
+        structure: vihf.structure.clone(),
+        roles: vihf.roles.clone(),
+    }
+}
+
+/// Whether the VIHF's user may change (status, metadata) `e`: the KOS rule
+/// for imaging manifests, the author otherwise.
+fn may_change(e: &SimEntry, vihf: &VerifiedVihf, what: &str) -> Result<(), RegistryError> {
+    if crate::rights::is_kos(&e.entry) {
+        return crate::rights::KosRights::may_change(
+            &professional(vihf),
+            &e.entry,
+            Some(e.submitter.as_str()),
+        )
+        .map_err(|rule| registry_error(rule.code(), format!("{rule}: {}", e.entry.unique_id)));
+    }
+    if is_author(e, &vihf.name_id) {
+        Ok(())
+    } else {
+        Err(registry_error(
+            "DMP_AUTEUR_UNIQUEMENT",
+            format!("only an author may {what} {}", e.entry.unique_id),
+        ))
+    }
+}
+
 fn masked(e: &DocumentEntry) -> bool {
     e.confidentiality_codes
         .iter()
@@ -1054,6 +1090,16 @@ fn iti41(
         Some(_) => {}
     }
     let mut errors = Vec::new();
+    // Imaging manifests: who may feed them.
+    let who = professional(vihf);
+    for e in entries.iter().filter(|e| crate::rights::is_kos(e)) {
+        if let Err(rule) = crate::rights::KosRights::may_feed(&who, e) {
+            errors.push(registry_error(
+                rule.code(),
+                format!("{rule}: {}", e.unique_id),
+            ));
+        }
+    }
     // Documents, hashes, uniqueness.
     for e in &entries {
         if e.patient_id != set.patient_id {
@@ -1344,7 +1390,6 @@ fn iti57(
     let update = crate::update::read_update_request(body, &scope)
         .map_err(|e| sender_fault("MessageMalforme", e.to_string()))?;
     let mut st = shared.lock();
-    let actor = vihf.name_id.clone();
     let mut errors = Vec::new();
     match update {
         ReceivedUpdate::Status(changes) => {
@@ -1390,14 +1435,8 @@ fn iti57(
                     ));
                     continue;
                 }
-                if !is_author(e, &actor) {
-                    errors.push(registry_error(
-                        "DMP_AUTEUR_UNIQUEMENT",
-                        format!(
-                            "only an author may change the status of {}",
-                            e.entry.unique_id
-                        ),
-                    ));
+                if let Err(refused) = may_change(e, vihf, "change the status of") {
+                    errors.push(refused);
                     continue;
                 }
                 apply.push((i, new));
@@ -1444,11 +1483,8 @@ fn iti57(
                     ));
                     continue;
                 }
-                if !is_author(e, &actor) {
-                    errors.push(registry_error(
-                        "DMP_AUTEUR_UNIQUEMENT",
-                        format!("only an author may update {}", e.entry.unique_id),
-                    ));
+                if let Err(refused) = may_change(e, vihf, "update") {
+                    errors.push(refused);
                     continue;
                 }
                 apply.push((i, entry));

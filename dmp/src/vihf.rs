@@ -762,6 +762,13 @@ pub trait VihfSource: Send + Sync {
     fn software_name(&self) -> &str {
         "segur-rs"
     }
+    /// The user as the VIHF describes them (structure, roles), for the
+    /// rights the software checks before asking the DMP (imaging
+    /// manifests, [`crate::rights`]). `None` (the default): unknown, and
+    /// those rights refuse (fail-closed).
+    fn actor(&self) -> Option<&VihfActor> {
+        None
+    }
 }
 
 /// A [`VihfSource`] signing the claims of one user with the structure's
@@ -820,5 +827,9 @@ impl VihfSource for SignedVihfSource {
 
     fn software_name(&self) -> &str {
         &self.claims.lps.name
+    }
+
+    fn actor(&self) -> Option<&VihfActor> {
+        Some(&self.claims.actor)
     }
 }

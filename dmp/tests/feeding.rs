@@ -331,10 +331,12 @@ async fn background_worker_and_cancellable_calls() {
 #[test]
 fn payload_round_trip_with_host_metadata() {
     let report = n1_doc(1);
-    let kos = b"DICM".to_vec();
-    let entry = segur_dmp::rights::kos_entry(&report, &kos, "1.2.3.4.5", None).expect("kos");
+    let mut dicom = vec![0u8; 128];
+    dicom.extend_from_slice(b"DICM");
+    let kos = segur_dmp::rights::KosManifest::from_report(&report, dicom, "1.2.3.4.5", "1.2.3.4.6")
+        .expect("kos");
     let feed = Feed::document(report.to_xml())
-        .with_document(segur_dmp::feed::FeedDocument::with_entry(kos, entry))
+        .with_document(kos.to_feed_document())
         .with_visibility(segur_dmp::feed::Visibility {
             invisible_to_patient: true,
             ..Default::default()

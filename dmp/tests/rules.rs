@@ -1,6 +1,6 @@
 //! The rules around the transactions: VIHF checks of the simulator, consent
 //! refusals (before anything is sent), consultation modes, antivirus and
-//! traces, mutual TLS, bearer tokens, imaging manifests, web DMP link.
+//! traces, mutual TLS, bearer tokens, web DMP link (imaging manifests: `kos.rs`).
 
 mod common;
 
@@ -9,9 +9,8 @@ use std::sync::Arc;
 use common::*;
 use segur_dmp::Error;
 use segur_dmp::consent::{ConsentRecord, ConsentRefusal, ConsentStore, DmpOperation};
-use segur_dmp::feed::{Feed, FeedDocument};
+use segur_dmp::feed::Feed;
 use segur_dmp::history::{Direction, DocumentHistory};
-use segur_dmp::rights::{DocumentRights, RightsError, kos_entry};
 use segur_dmp::sim::DmpSimulator;
 use segur_dmp::update::StatusChange;
 use segur_dmp::vihf::{AuthenticationMode, Vihf};
@@ -462,54 +461,6 @@ async fn bearer_token_from_the_token_source() {
         .expect_err("no token");
     assert!(matches!(err, Error::Token(_)));
     assert!(err.is_transient(), "no token: the queue waits");
-}
-
-#[tokio::test]
-async fn imaging_manifests_are_reserved_to_imaging_professionals() {
-    let e = env().await;
-    let report = n1_doc(11);
-    let kos_bytes = b"DICM-fictitious-KOS".to_vec();
-    let entry = kos_entry(
-        &report,
-        &kos_bytes,
-        "1.2.826.0.1.3680043.10.1",
-        Some("1.2.3.4"),
-    )
-    .expect("kos entry");
-    let feed = Feed::document(report.to_xml())
-        .with_document(FeedDocument::with_entry(kos_bytes.clone(), entry));
-    e.sim.clear_exchanges();
-    assert!(matches!(
-        e.client.feed(&feed).await,
-        Err(Error::Rights(RightsError::KosReserved))
-    ));
-    assert!(e.sim.exchanges().is_empty());
-    let radiologist = builder_with(
-        &e.sim.base_url(),
-        actor_named(AUTHOR, "MEDECIN-TEST Jean"),
-        AuthenticationMode::IndirecteRenforcee,
-        &e.local,
-        rsa_signer().0,
-    )
-    .rights(DocumentRights { imaging: true })
-    .build()
-    .expect("client");
-    radiologist.feed(&feed).await.expect("feed with KOS");
-    let kos = e.sim.current("1.2.826.0.1.3680043.10.1").expect("kos");
-    assert_eq!(kos.entry.mime_type, "application/dicom");
-    assert_eq!(kos.content.as_slice(), kos_bytes.as_slice());
-    // The GP cannot delete it; the imaging author can.
-    let kos_uid = ["1.2.826.0.1.3680043.10.1".to_owned()];
-    assert!(matches!(
-        e.client
-            .change_status(&e.patient, &kos_uid, StatusChange::Delete)
-            .await,
-        Err(Error::Rights(RightsError::KosReserved))
-    ));
-    radiologist
-        .change_status(&e.patient, &kos_uid, StatusChange::Delete)
-        .await
-        .expect("delete KOS");
 }
 
 #[tokio::test]

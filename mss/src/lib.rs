@@ -9,7 +9,7 @@
 //! | [`mailbox`] | [`Mailbox`](mailbox::Mailbox): authentication by client certificate (`EXTERNAL`) or Pro Santé Connect token (`XOAUTH2` / `OAUTHBEARER`), automatic reopening of closed sessions without losing the operation, several mailboxes per user ([`MailboxSet`](mailbox::MailboxSet)) |
 //! | [`message`] | outgoing messages with every MSSanté convention (X-MSS-* headers, XDM subject, PDF naming, threading, MDN/DSN requests, one patient per message, N1+N3 pairs), reading received ones, MDN/DSN |
 //! | [`PatientMailbox`] | Mon espace santé patient mailboxes, built only from a qualified INS |
-//! | [`xdm`] | `IHE_XDM.zip`: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors), packing with segur-cda's XDS metadata and unpacking with hash/size checks; the replace / withdraw action of each document ([`xdm::XdmAction`]) |
+//! | [`xdm`] | `IHE_XDM.zip`: IHE layout, defensive reading (zip slip, bombs, encryption, links → typed errors), packing with segur-cda's XDS metadata and unpacking with hash/size checks; N1/N3 pairs packed and read back as one unit linked by XFRM ([`xdm::PackItem`], SC.CDA/DD.13); the replace / withdraw action of each document ([`xdm::XdmAction`]) |
 //! | [`documents`] | the message-convention facts of a CDA (segur-cda header) |
 //! | [`reception`] | received messages: antivirus (segur-ssi `Scanner`), XDM, patient matching, new documents and versions, provenance |
 //! | [`autoconfig`] | DNS SRV (RFC 6186/8314, resolver pointable at a test DNS), AutoConfig XML, manual override; cached and explained |

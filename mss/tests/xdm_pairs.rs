@@ -295,11 +295,75 @@ fn documents_that_are_not_a_pair_are_refused() {
         other => panic!("{other:?}"),
     }
     // An N3 given to two N1s.
-    let items: Vec<PackItem> = vec![unit(&a).into(), DocumentToPack::new(a.n1().to_xml()).into()];
+    let second = DocumentPair::from_n3(
+        a.n3().clone(),
+        NonXmlBody::pdf(samples::simple_pdf(&["autre rendu"])),
+        None,
+        &ids("PAIR-E2-"),
+    )
+    .unwrap();
+    let items: Vec<PackItem> = vec![
+        unit(&a).into(),
+        DocumentToPack::new(second.n1().to_xml()).into(),
+    ];
     assert!(matches!(
         pack(items, &opts()).unwrap_err(),
         Error::Message(MessageError::NotAPair { .. })
     ));
+}
+
+#[test]
+fn a_document_given_twice_is_refused() {
+    let p = pair("PAIR-T-", "x");
+    let items: Vec<PackItem> = vec![unit(&p).into(), unit(&p).into()];
+    match pack(items, &opts()).unwrap_err() {
+        Error::Message(MessageError::InvalidDocument { reason, .. }) => {
+            assert!(reason.contains("twice"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_xfrm_association_to_an_entry_outside_the_package_is_no_pair() {
+    let p = pair("PAIR-X-", "x");
+    let packed = pack([unit(&p)], &opts()).unwrap();
+    let archive = read_archive(&packed.zip, &XdmLimits::default()).unwrap();
+    let s = &archive.subsets[0];
+    // The N1 only, with the metadata still naming the N3's entry.
+    let metadata = String::from_utf8(s.metadata.clone()).unwrap();
+    let n3_entry = &packed.submission.entries[0];
+    let start = metadata
+        .find(&format!(
+            "<rim:ExtrinsicObject id=\"{}\"",
+            n3_entry.entry_uuid
+        ))
+        .or_else(|| metadata.find("<rim:ExtrinsicObject"))
+        .unwrap();
+    let end = start
+        + metadata[start..].find("</rim:ExtrinsicObject>").unwrap()
+        + "</rim:ExtrinsicObject>".len();
+    let mut tampered = metadata.clone();
+    tampered.replace_range(start..end, "");
+    let zip = segur_mss::xdm::write_archive(
+        &[segur_mss::xdm::SubsetToWrite {
+            name: s.name.clone(),
+            metadata: tampered.into_bytes(),
+            documents: s
+                .files
+                .iter()
+                .filter(|f| f.name == "DOC0002.XML")
+                .map(|f| (f.name.clone(), "N1".to_owned(), f.data.clone()))
+                .collect(),
+        }],
+        &opts().readme,
+        time::OffsetDateTime::UNIX_EPOCH,
+    )
+    .unwrap();
+    let un = unpack(&zip, &XdmLimits::default()).unwrap();
+    assert_eq!(un.documents.len(), 1);
+    assert!(un.pairs.is_empty());
+    assert_eq!(un.twin_of(&id(p.n1())), None);
 }
 
 #[test]

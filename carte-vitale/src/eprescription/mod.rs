@@ -112,7 +112,8 @@ pub(crate) struct WireSubmission {
     pub(crate) document: String,
 }
 
-#[cfg(any(feature = "client", feature = "sim"))]
+// Only the client sends submissions; the simulator only reads them.
+#[cfg(feature = "client")]
 impl WireSubmission {
     pub(crate) fn from_submission(s: &Submission) -> Self {
         use base64::Engine;

@@ -23,6 +23,10 @@
 //! - A refusal the requirement asks for (the patient's consent, a right the
 //!   user lacks) is not an adapter error: it is a [`DmpRefusal`] inside a
 //!   [`DmpDecision`], so scenarios can check the reason.
+//! - Imaging manifests ([`Dmp::feed_kos`], [`Dmp::delete_kos`]) are acted
+//!   on by the user the scenario names — another professional logged in on
+//!   the host, described as the host's VIHF would describe them — so that
+//!   the rights of SC.DMP/CONF.05 can be checked for several users.
 
 use segur_dmp::client::FoundDocument;
 use segur_dmp::consent::{ConsentRecord, ConsentRefusal};
@@ -30,6 +34,8 @@ use segur_dmp::feed::Visibility;
 use segur_dmp::feeding::FeedReport;
 use segur_dmp::history::{HistoryRecord, SyntheticView, SyntheticViewConfig};
 use segur_dmp::patient::DmpStatus;
+use segur_dmp::rights::KosManifest;
+use segur_dmp::vihf::VihfActor;
 use segur_dmp::web::WebDmpLink;
 use segur_dmp::xds::FindDocuments;
 use segur_ssi::audit::AuditRecord;
@@ -235,6 +241,39 @@ pub trait Dmp: Send + Sync {
     ) -> BoxFuture<'a, Result<DmpDecision<WebDmpLink>, HostError>> {
         let _ = file;
         not_implemented("dmp.web_link")
+    }
+
+    /// The user `user` (a professional logged in on the host: national id,
+    /// structure and roles as the host's VIHF carries them) publishes the
+    /// imaging manifest (KOS) `kos` of an exam of the file's patient to the
+    /// DMP (SC.DMP/CONF.05). The host checks the user's right first
+    /// (`segur_dmp::rights::KosRights`, which its `DmpClient` applies when
+    /// its VIHF source describes the user): when refused, nothing reaches
+    /// the DMP, the refusal is traced (see [`Dmp::access_traces`]) and
+    /// answered as a [`DmpRefusal`].
+    fn feed_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        kos: &'a KosManifest,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        let _ = (file, user, kos);
+        not_implemented("dmp.feed_kos")
+    }
+
+    /// The user `user` deletes the imaging manifest `unique_id` (its SOP
+    /// Instance UID) from the DMP of the file's patient (SC.DMP/CONF.05):
+    /// only its author or an imaging professional of the structure that
+    /// published it may; otherwise the host refuses before any deletion
+    /// reaches the DMP, and traces the refusal.
+    fn delete_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        unique_id: &'a str,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        let _ = (file, user, unique_id);
+        not_implemented("dmp.delete_kos")
     }
 
     /// The traces of the accesses to the patient's DMP documents, as the

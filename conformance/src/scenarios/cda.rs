@@ -14,6 +14,7 @@
 //! | `cda.lists.sorted` | SC.CDA/INT.17 | produced and imported documents listed by type code and act date exactly as `segur_cda::versions::DocumentFilter` orders them |
 //! | `cda.links.imaging-request` | SC.DB/TRA.02 | from an imaging request to the report that fulfils it and back |
 //! | `cda.display.n3-readable` | SC.CDA/VISU.01 | an N3 document is shown human-readable: header facts and every section's narrative, escaped, no raw XML |
+//! | `cda.display.official-stylesheet` | SC.CDA/INT.15 | **only in a run given the official stylesheet** (`--cda-stylesheet`, [`Runner::cda_stylesheet`](crate::Runner::cda_stylesheet)): the host's display of a received N3 document is the official ANS stylesheet's rendering (the runner applies it itself; normalised comparison) and holds the document's key facts. Without the stylesheet: not applicable, naming the option |
 //! | `cda.structured.vsm` | SC.DB/LGC.01, SC.CDA/DD.21 | a medical summary produced as a VSM 2023.01 N3 passing the native header validator and the volet's rules, with the patient's INS, holding the confirmed summary |
 //! | `cda.structured.eprescription` | SC.DOC.03, SC.CDA/DD.21 | a prescription produced as an eP-MED-DM 2024.01 N3 passing the header and volet rules, with the file's address and phone, holding the confirmed medications, devices, validity and options |
 //! | `cda.structured.n1-n3-pair` | SC.CDA/DD.23, SC.CDA/DD.15 | the N1 twin of a produced N3 carries XFRM to it, the same patient, type and act, and the very PDF of the N3's copy section (with the INS datamatrix); the file shows both as one document with two renderings |
@@ -21,10 +22,13 @@
 //! DMP and MSSanté exchanges of documents (DD.04, DD.12–14, INT.04) are
 //! proven by the `dmp` and `mss` suites; the vaccination note
 //! (SC.VACC/NOTE.05) by the child-health suite. SC.CDA/INT.15 (the
-//! *official* stylesheet) is not claimed: the official CDA-FO stylesheet is
-//! not among the artefacts a run can apply.
+//! *official* stylesheet) is covered only by a run configured with the
+//! official `CDA-FO.xsl` (a third-party file segur-rs never ships; see
+//! `segur_cda::stylesheet`): in a run without it, the scenario is not
+//! applicable and the requirement stays uncovered.
 
 mod structured;
+mod stylesheet;
 
 use segur_cda::body::{Narrative, Section};
 use segur_cda::builder::{HeaderBuilder, PatientBuilder, Practitioner, Structure};
@@ -124,14 +128,17 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
         )
         .requirement("SC.DB/TRA.02"),
     )?;
-    suite.group("display", "Display")?.add(
-        Scenario::new(
-            "n3-readable",
-            "An N3 document is shown in a human-readable form",
-            n3_readable,
-        )
-        .requirement("SC.CDA/VISU.01"),
-    )?;
+    suite
+        .group("display", "Display")?
+        .add(
+            Scenario::new(
+                "n3-readable",
+                "An N3 document is shown in a human-readable form",
+                n3_readable,
+            )
+            .requirement("SC.CDA/VISU.01"),
+        )?
+        .add(stylesheet::scenario())?;
     structured::register(&mut suite)?;
     Ok(())
 }

@@ -29,11 +29,11 @@
 //! | `dmp.documents.traces` | SC.DMP/CONF.14, SC.DMP/CONF.15 | every search and retrieval is traced and the traces say who, what document and when |
 //! | `dmp.view.status` | SC.DMP/UX.08, SC.DMP/UX.10, SC.DMP/UX.50 | opening a file shows, without a click and without waiting for a slow DMP, whether the patient has a DMP and whether access is authorised |
 //! | `dmp.view.synthetic` | SC.DMP/UX.12, SC.DMP/UX.14, SC.DMP/UX.15 | the synthetic view shows the last feeding date and the latest documents of the types the user chose, newest first |
+//! | `dmp.kos.rights` | SC.DMP/CONF.05 | an imaging professional publishes a KOS (exactly one submission, described as a KOS: `application/dicom`, classCode `31`, typeCode `IMG-KOS`, the KOS formatCode, its structure, its study); a non-imaging user is refused by the host before anything reaches the DMP, and the refusal is traced; deletion by a non-author of another structure is refused (no deletion reaches the DMP), deletion by the author is done |
 //!
-//! Not claimed here: SC.DMP/CONF.05 (imaging manifests: a general
-//! practitioner's host neither feeds nor deletes KOS; `segur_dmp::rights`
-//! is tested in its crate) and SC.DMP/CONF.08 (CNDA homologation: an
-//! editor's evidence).
+//! Not claimed here: SC.DMP/CONF.08 (CNDA homologation: an editor's
+//! evidence). The KOS rule itself (which users may feed / delete a KOS, and
+//! its UNCONFIRMED parts) is documented in `segur_dmp::rights`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,9 +52,12 @@ use segur_dmp::history::{
     Direction, HistoryStatus, LocalPresence, SqliteHistory, SyntheticViewConfig,
 };
 use segur_dmp::patient::AuthorizationStatus;
+use segur_dmp::rights::{KosManifest, KosRule};
 use segur_dmp::sim::{DmpSimulator, Exchange, ExchangeObserver, Fault, FaultRule, SimEntry};
 use segur_dmp::vihf::{AuthenticationMode, LpsInfo, Role, SignedVihfSource, Vihf, VihfActor};
-use segur_dmp::xds::{Availability, FindDocuments, ITI18_ACTION, ITI41_ACTION, ITI43_ACTION};
+use segur_dmp::xds::{
+    Availability, FindDocuments, ITI18_ACTION, ITI41_ACTION, ITI43_ACTION, ITI57_ACTION,
+};
 use segur_ids::{Finess, IdNatPs, IdNatStruct, Rpps, oid};
 use segur_ins::{Identity, IdentityStatus, Ins};
 use segur_ssi::audit::{AuditRecord, Outcome};
@@ -461,6 +464,17 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
                 traces,
             )
             .requirements(["SC.DMP/CONF.14", "SC.DMP/CONF.15"]),
+        )?;
+    }
+    {
+        let mut g = suite.group("kos", "Imaging manifests (KOS)")?;
+        g.add(
+            Scenario::new(
+                "rights",
+                "Only imaging professionals feed a KOS; only its author (or its structure) deletes it; refusals happen before the DMP and are traced",
+                kos_rights,
+            )
+            .requirement("SC.DMP/CONF.05"),
         )?;
     }
     {
@@ -2104,5 +2118,312 @@ async fn synthetic(ctx: RunContext) -> ScenarioResult {
             )
         },
     )
+    .await
+}
+
+// ---------------------------------------------------------------------------
+// Imaging manifests (KOS)
+
+/// The imaging centre publishing the manifests (fictitious FINESS).
+const IMAGING_FINESS: &str = "750004509";
+/// Another imaging centre (fictitious FINESS).
+const OTHER_IMAGING_FINESS: &str = "750004517";
+/// The radiologist of the imaging centre (fictitious RPPS, valid key).
+const RADIOLOGIST_RPPS: &str = "10004500012";
+/// A general practitioner of the imaging centre (fictitious RPPS).
+const CENTRE_GP_RPPS: &str = "10004500020";
+/// A radiologist of the other centre (fictitious RPPS).
+const OTHER_RADIOLOGIST_RPPS: &str = "10004500038";
+
+fn imaging_structure(finess: &str) -> ScenarioResult<IdNatStruct> {
+    Ok(IdNatStruct::from_finess(
+        &Finess::parse(finess).or_fail("fictitious FINESS")?,
+    ))
+}
+
+/// A user of the host, as its VIHF describes them.
+fn kos_user(
+    rpps: &str,
+    name: &str,
+    structure: IdNatStruct,
+    savoir_faire: (&str, &str),
+) -> ScenarioResult<VihfActor> {
+    let id = IdNatPs::from(Rpps::parse(rpps).or_fail("fictitious RPPS")?);
+    Ok(VihfActor::new(id.as_str(), name, structure, "SA07")
+        .with_role(Role::profession("10", "Médecin"))
+        .with_role(Role::savoir_faire(savoir_faire.0, savoir_faire.1)))
+}
+
+/// A fictitious DICOM Part 10 KOS (preamble, `DICM`, then opaque bytes).
+fn kos_dicom(n: u8) -> Vec<u8> {
+    let mut d = vec![0u8; 128];
+    d.extend_from_slice(b"DICM");
+    d.extend_from_slice(format!("fictitious KOS {n} of segur-conformance").as_bytes());
+    d
+}
+
+/// The KOS of exam `n` of `patient`, published by `author` for `centre`.
+fn kos_of(
+    ctx: &RunContext,
+    patient: &Ins,
+    n: u8,
+    author: &VihfActor,
+    centre: &IdNatStruct,
+) -> ScenarioResult<KosManifest> {
+    KosManifest::builder(kos_dicom(n), &format!("1.2.250.1.999.5.1.{n}"), patient)
+        .study_instance_uid(&format!("1.2.250.1.999.5.2.{n}"))
+        .accession_number(&format!("ACC-{n}"), "1.2.250.1.999.5.3")
+        .modality("MR", "Magnetic Resonance")
+        .author(author)
+        .institution("Centre d'imagerie de test", centre)
+        .exam_time(ctx.now() - time::Duration::hours(2))
+        .build(ctx.now())
+        .map_err(|e| Failure::internal(format!("KOS fixture: {e}")))
+}
+
+/// Every exchange about `patient` (any action).
+fn exchanges_with(sim: &DmpSim, patient: &Ins) -> Vec<Exchange> {
+    let (_, matricule) = patient.cda_id();
+    sim.simulator()
+        .exchanges()
+        .into_iter()
+        .filter(|x| memchr_contains(&x.request.body, matricule.as_bytes()))
+        .collect()
+}
+
+/// What a refused request the DMP received says (action, status, reason).
+fn describe_exchanges(xs: &[Exchange]) -> String {
+    xs.iter()
+        .map(|x| {
+            let body = String::from_utf8_lossy(x.response.as_ref().map_or(&[][..], |r| &r.body))
+                .into_owned();
+            let code = KosRule::ALL
+                .into_iter()
+                .map(KosRule::code)
+                .find(|c| body.contains(c))
+                .map(|c| format!(", the DMP answered {c}"))
+                .unwrap_or_default();
+            format!("{}{code}", exchange_summary(x))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A new denied trace about `uid` among the host's traces after `before`.
+async fn denied_trace(
+    ctx: &RunContext,
+    dmp: &dyn Dmp,
+    file: &PatientFileRef,
+    before: usize,
+    uid: &str,
+    what: &str,
+) -> ScenarioResult {
+    let traces = traces_of(dmp, file).await?;
+    record_traces(ctx, &format!("kos-{what}-traces.json"), &traces);
+    ensure(
+        traces.iter().skip(before).any(|r| {
+            r.event.outcome == Outcome::Denied && r.event.document_ref.as_deref() == Some(uid)
+        }),
+        format!(
+            "no trace of the refused {what} of the imaging manifest {uid} (a denied event naming it); new traces: {}",
+            describe_traces(&traces[before.min(traces.len())..])
+        ),
+    )
+}
+
+async fn kos_rights(ctx: RunContext) -> ScenarioResult {
+    let dmp = ctx.dmp()?;
+    let s = setup(&ctx).await?;
+    let (file, _, ins) = dmp_patient(&ctx, &s, &DENIS, false).await?;
+    let centre = imaging_structure(IMAGING_FINESS)?;
+    let radiologist = kos_user(
+        RADIOLOGIST_RPPS,
+        "RADIO-TEST Anne",
+        centre.clone(),
+        ("SM44", "Radio-diagnostic"),
+    )?;
+    let centre_gp = kos_user(
+        CENTRE_GP_RPPS,
+        "GENERALISTE-TEST Marc",
+        centre.clone(),
+        ("SM26", "Qualifié en médecine générale"),
+    )?;
+    let elsewhere = kos_user(
+        OTHER_RADIOLOGIST_RPPS,
+        "RADIO-AUTRE Lise",
+        imaging_structure(OTHER_IMAGING_FINESS)?,
+        ("SM44", "Radio-diagnostic"),
+    )?;
+    // Every user may consult the patient's DMP: only the KOS rule decides.
+    for user in [&radiologist, &centre_gp, &elsewhere] {
+        s.sim.simulator().authorize(&ins, &user.name_id);
+    }
+    informed(&ctx, dmp, &file).await?;
+
+    // 1. The radiologist publishes the KOS of the exam.
+    let kos = kos_of(&ctx, &ins, 1, &radiologist, &centre)?;
+    let uid = kos.unique_id().to_owned();
+    ctx.step(
+        "the radiologist publishes the exam's imaging manifest",
+        async {
+            accepted(
+                "publishing the KOS as the radiologist",
+                dmp.feed_kos(&file, &radiologist, &kos).await?,
+            )
+        },
+    )
+    .await?;
+    ctx.step(
+        "the DMP received exactly one submission, described as a KOS",
+        async {
+            let submissions = s.sim.exchanges_about(ITI41_ACTION, &ins);
+            ensure_eq("ITI-41 submissions for the patient", 1, submissions.len())?;
+            let e = exactly_one(&s.sim, &ins, &uid, "the KOS")?;
+            ensure(
+                e.content.as_slice() == kos.dicom(),
+                "the DMP did not receive the KOS's DICOM bytes unchanged",
+            )?;
+            let m = &e.entry;
+            ensure_eq("mimeType", "application/dicom", m.mime_type.as_str())?;
+            ensure_eq(
+                "classCode",
+                ("31", "1.2.250.1.213.1.1.4.1"),
+                (
+                    m.class_code.code.as_str(),
+                    m.class_code.coding_scheme.as_str(),
+                ),
+            )?;
+            ensure_eq(
+                "typeCode",
+                ("IMG-KOS", "1.2.250.1.213.1.1.4.12"),
+                (
+                    m.type_code.code.as_str(),
+                    m.type_code.coding_scheme.as_str(),
+                ),
+            )?;
+            ensure_eq(
+                "formatCode",
+                ("1.2.840.10008.5.1.4.1.1.88.59", "1.2.840.10008.2.6.1"),
+                (
+                    m.format_code.code.as_str(),
+                    m.format_code.coding_scheme.as_str(),
+                ),
+            )?;
+            ensure_eq("patientId", ins.to_cx(), m.patient_id.clone())?;
+            ensure_eq(
+                "authorInstitution (the publishing structure)",
+                vec![centre.as_str()],
+                segur_dmp::rights::author_structures(m),
+            )?;
+            ensure(
+                m.reference_ids
+                    .iter()
+                    .any(|r| r.starts_with("1.2.250.1.999.5.2.1^")),
+                "the KOS's referenceIdList does not carry the exam's Study Instance UID",
+            )
+        },
+    )
+    .await?;
+
+    // 2. A general practitioner of the centre is refused, before the DMP.
+    let refused_kos = kos_of(&ctx, &ins, 2, &radiologist, &centre)?;
+    let refused_uid = refused_kos.unique_id().to_owned();
+    let before_exchanges = exchanges_with(&s.sim, &ins).len();
+    let before_traces = traces_of(dmp, &file).await?.len();
+    ctx.step(
+        "a general practitioner of the centre tries to publish a KOS: refused",
+        async {
+            let refusal = expect_refusal(
+                "publishing a KOS as a non-imaging professional",
+                dmp.feed_kos(&file, &centre_gp, &refused_kos).await?,
+            )?;
+            ctx.evidence().record(
+                crate::ArtefactKind::Note,
+                "kos-feed-refusal.txt",
+                Payload::text(refusal.to_string()),
+            );
+            Ok(())
+        },
+    )
+    .await?;
+    ctx.step("nothing reached the DMP for the refused KOS", async {
+        let new: Vec<Exchange> = exchanges_with(&s.sim, &ins)
+            .into_iter()
+            .skip(before_exchanges)
+            .collect();
+        ensure(
+            new.is_empty(),
+            format!(
+                "the host sent the imaging manifest of a user who may not feed it to the DMP instead of refusing it itself (SC.DMP/CONF.05: the host must check the user's right before sending): {}",
+                describe_exchanges(&new)
+            ),
+        )?;
+        ensure_eq(
+            "registrations of the refused KOS",
+            0,
+            s.sim.simulator().registrations(&refused_uid),
+        )
+    })
+    .await?;
+    ctx.step("the refused publication is traced", async {
+        denied_trace(&ctx, dmp, &file, before_traces, &refused_uid, "publication").await
+    })
+    .await?;
+
+    // 3. A radiologist of another centre (not an author) cannot delete it.
+    let before_traces = traces_of(dmp, &file).await?.len();
+    ctx.step(
+        "a radiologist of another centre tries to delete the KOS: refused",
+        async {
+            expect_refusal(
+                "deleting the KOS as a non-author of another structure",
+                dmp.delete_kos(&file, &elsewhere, &uid).await?,
+            )
+            .map(|_| ())
+        },
+    )
+    .await?;
+    ctx.step("no deletion reached the DMP; the KOS is still there", async {
+        let deletions = s.sim.exchanges_about(ITI57_ACTION, &ins);
+        ensure(
+            deletions.is_empty(),
+            format!(
+                "the host sent the deletion of a non-author to the DMP instead of refusing it itself (SC.DMP/CONF.05): {}",
+                describe_exchanges(&deletions)
+            ),
+        )?;
+        let current = s.sim.simulator().current(&uid).or_fail("the KOS in the DMP")?;
+        ensure_eq(
+            "status of the KOS after the refused deletion",
+            Availability::Approved,
+            status_of(&current),
+        )
+    })
+    .await?;
+    ctx.step("the refused deletion is traced", async {
+        denied_trace(&ctx, dmp, &file, before_traces, &uid, "deletion").await
+    })
+    .await?;
+
+    // 4. Its author deletes it.
+    ctx.step("the radiologist who published it deletes the KOS", async {
+        accepted(
+            "deleting the KOS as its author",
+            dmp.delete_kos(&file, &radiologist, &uid).await?,
+        )
+    })
+    .await?;
+    ctx.step("the KOS is deleted in the DMP", async {
+        let current = s
+            .sim
+            .simulator()
+            .current(&uid)
+            .or_fail("the KOS in the DMP")?;
+        ensure_eq(
+            "status of the KOS after its author deleted it",
+            Availability::Deleted,
+            status_of(&current),
+        )
+    })
     .await
 }

@@ -3,6 +3,7 @@
 //! wrapped with one DMP fault each. Every fault makes the scenario of the
 //! requirement it breaks FAIL with a message that names the fault.
 
+use crate::harness::{expect_failure, failure_of, forward, run};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,7 +14,7 @@ use segur_conformance::host::{
     HostEnvironment, ImportOutcome, Lifecycle, Observations, PatientFileRef, PatientFiles,
     ReceivedFile, Security,
 };
-use segur_conformance::report::{ScenarioReport, Status};
+use segur_conformance::report::Status;
 use segur_conformance::{
     ArtefactKind, Filter, Host, HostError, HostInfo, Registry, Runner, Silent,
 };
@@ -23,23 +24,15 @@ use segur_dmp::feed::Visibility;
 use segur_dmp::feeding::FeedReport;
 use segur_dmp::history::{HistoryRecord, SyntheticView, SyntheticViewConfig};
 use segur_dmp::patient::DmpStatus;
-use segur_dmp::vihf::AuthenticationMode;
+use segur_dmp::rights::{KosManifest, author_structures};
+use segur_dmp::vihf::{
+    AuthenticationMode, LpsInfo, Role, SignedVihfSource, Vihf, VihfActor, VihfAssertion, VihfSource,
+};
 use segur_dmp::web::WebDmpLink;
 use segur_dmp::xds::FindDocuments;
 use segur_examples::{ReferenceLgc, Settings};
 use segur_ins::Identity;
 use segur_ssi::audit::AuditRecord;
-
-fn run(host: Arc<dyn Host>, glob: &str) -> Vec<ScenarioReport> {
-    let runner = Runner::new(Registry::builtin().expect("registry"), host)
-        .filter(Filter::new().scenario(glob));
-    let outcome = runner.run_blocking(&mut Silent).expect("runtime");
-    assert!(
-        !outcome.report().scenarios.is_empty(),
-        "no scenario matches {glob}"
-    );
-    outcome.into_report().scenarios
-}
 
 #[test]
 fn the_reference_host_passes_the_dmp_suite() {
@@ -50,7 +43,7 @@ fn the_reference_host_passes_the_dmp_suite() {
         .map(|s| format!("{} ({:?}): {:?}", s.id, s.status, s.failure))
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
-    assert!(scenarios.len() >= 19, "{} DMP scenarios", scenarios.len());
+    assert!(scenarios.len() >= 20, "{} DMP scenarios", scenarios.len());
 }
 
 /// One DMP fault of a wrapped reference host.
@@ -66,6 +59,10 @@ enum Fault {
     BlocksOnOpen,
     /// Records every new patient as informed, without asking.
     InformedByDefault,
+    /// Sends imaging manifests (KOS) without checking the user's right
+    /// (SC.DMP/CONF.05): its DMP client is told every user is an imaging
+    /// professional of the manifest's structure.
+    SkipsKosRights,
 }
 
 /// The reference host with one DMP fault.
@@ -161,24 +158,11 @@ impl PatientFiles for Faulty {
 }
 
 impl Documents for Faulty {
-    fn list<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Vec<DocumentRef>, HostError>> {
-        Documents::list(&self.inner, file)
-    }
-    fn content<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-    ) -> BoxFuture<'a, Result<Vec<u8>, HostError>> {
-        self.inner.content(document)
-    }
-    fn produce<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        request: &'a DocumentRequest,
-    ) -> BoxFuture<'a, Result<DocumentRef, HostError>> {
-        self.inner.produce(file, request)
+    forward! { Documents<'a>:
+        list(file: &'a PatientFileRef) -> Vec<DocumentRef>;
+        content(document: &'a DocumentRef) -> Vec<u8>;
+        produce(file: &'a PatientFileRef, request: &'a DocumentRequest) -> DocumentRef;
+        import(file: &'a PatientFileRef, received: &'a ReceivedFile) -> ImportOutcome;
     }
     fn revise<'a>(
         &'a self,
@@ -204,13 +188,6 @@ impl Documents for Faulty {
             }
             Err(HostError::failed(format!("no file holds {document}")))
         })
-    }
-    fn import<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        received: &'a ReceivedFile,
-    ) -> BoxFuture<'a, Result<ImportOutcome, HostError>> {
-        self.inner.import(file, received)
     }
 }
 
@@ -271,100 +248,163 @@ impl Dmp for Faulty {
         }
         self.inner.consent(file)
     }
-    fn status<'a>(
+    forward! { Dmp<'a>:
+        status(file: &'a PatientFileRef) -> Option<DmpStatus>;
+        process_queue() -> ();
+        access_notice() -> String;
+        hold_next(file: &'a PatientFileRef) -> ();
+        release(document: &'a DocumentRef) -> ();
+        send(document: &'a DocumentRef, visibility: Visibility) -> DmpDecision;
+        history(file: &'a PatientFileRef) -> Vec<HistoryRecord>;
+        delete(document: &'a DocumentRef) -> DmpDecision;
+        search(file: &'a PatientFileRef, filter: &'a FindDocuments) -> DmpDecision<Vec<FoundDocument>>;
+        configure_synthetic_view(config: SyntheticViewConfig) -> ();
+        synthetic_view(file: &'a PatientFileRef) -> Option<SyntheticView>;
+        integrate(file: &'a PatientFileRef, unique_id: &'a str) -> DmpDecision<ImportOutcome>;
+        web_link(file: &'a PatientFileRef) -> DmpDecision<WebDmpLink>;
+        feed_report() -> FeedReport;
+        access_traces(file: &'a PatientFileRef) -> Vec<AuditRecord>;
+        delete_kos(file: &'a PatientFileRef, user: &'a VihfActor, unique_id: &'a str) -> DmpDecision;
+    }
+    fn feed_kos<'a>(
         &'a self,
         file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Option<DmpStatus>, HostError>> {
-        Dmp::status(&self.inner, file)
-    }
-    fn process_queue(&self) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.process_queue()
-    }
-    fn access_notice(&self) -> BoxFuture<'_, Result<String, HostError>> {
-        self.inner.access_notice()
-    }
-    fn hold_next<'a>(&'a self, file: &'a PatientFileRef) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.hold_next(file)
-    }
-    fn release<'a>(&'a self, document: &'a DocumentRef) -> BoxFuture<'a, Result<(), HostError>> {
-        self.inner.release(document)
-    }
-    fn send<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-        visibility: Visibility,
+        user: &'a VihfActor,
+        kos: &'a KosManifest,
     ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
-        self.inner.send(document, visibility)
-    }
-    fn history<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Vec<HistoryRecord>, HostError>> {
-        self.inner.history(file)
-    }
-    fn delete<'a>(
-        &'a self,
-        document: &'a DocumentRef,
-    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
-        self.inner.delete(document)
-    }
-    fn search<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        filter: &'a FindDocuments,
-    ) -> BoxFuture<'a, Result<DmpDecision<Vec<FoundDocument>>, HostError>> {
-        self.inner.search(file, filter)
-    }
-    fn configure_synthetic_view(
-        &self,
-        config: SyntheticViewConfig,
-    ) -> BoxFuture<'_, Result<(), HostError>> {
-        self.inner.configure_synthetic_view(config)
-    }
-    fn synthetic_view<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Option<SyntheticView>, HostError>> {
-        self.inner.synthetic_view(file)
-    }
-    fn integrate<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-        unique_id: &'a str,
-    ) -> BoxFuture<'a, Result<DmpDecision<ImportOutcome>, HostError>> {
-        self.inner.integrate(file, unique_id)
-    }
-    fn web_link<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<DmpDecision<WebDmpLink>, HostError>> {
-        self.inner.web_link(file)
-    }
-    fn feed_report(&self) -> BoxFuture<'_, Result<FeedReport, HostError>> {
-        self.inner.feed_report()
-    }
-    fn access_traces<'a>(
-        &'a self,
-        file: &'a PatientFileRef,
-    ) -> BoxFuture<'a, Result<Vec<AuditRecord>, HostError>> {
-        self.inner.access_traces(file)
+        if self.fault != Fault::SkipsKosRights {
+            return self.inner.feed_kos(file, user, kos);
+        }
+        Box::pin(async move {
+            let client = self.trusting_client(user, kos)?;
+            Ok(client
+                .feed(&kos.to_feed())
+                .await
+                .map(|_| ())
+                .map_err(|e| segur_conformance::host::DmpRefusal::Other(e.to_string())))
+        })
     }
 }
 
-/// Runs `glob` against `host` and expects scenario `id` to fail with a
-/// message containing `expected`.
-fn expect_failure(host: Arc<dyn Host>, glob: &str, id: &str, expected: &str) {
-    let scenarios = run(host, glob);
-    let s = scenarios
-        .iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| panic!("{id} was not run"));
-    assert_eq!(s.status, Status::Failed, "{id} must fail: {:?}", s.failure);
-    let message = &s.failure.as_ref().expect("failure").message;
-    assert!(
-        message.contains(expected),
-        "{id}: the message {message:?} does not say {expected:?}"
+/// A VIHF source whose VIHF names the real user while it tells the
+/// client's rights check that the user may do anything with the manifest.
+struct Trusting {
+    vihf: SignedVihfSource,
+    claimed: VihfActor,
+}
+
+impl VihfSource for Trusting {
+    fn assertion<'a>(
+        &'a self,
+        patient: Option<&'a segur_ins::Ins>,
+        now: time::OffsetDateTime,
+    ) -> segur_dmp::BoxFuture<'a, Result<VihfAssertion, segur_dmp::Error>> {
+        self.vihf.assertion(patient, now)
+    }
+    fn actor_id(&self) -> &str {
+        self.vihf.actor_id()
+    }
+    fn mode(&self) -> AuthenticationMode {
+        self.vihf.mode()
+    }
+    fn actor(&self) -> Option<&VihfActor> {
+        Some(&self.claimed)
+    }
+}
+
+impl Faulty {
+    /// A DMP client for `user` that skips the imaging-manifest rights.
+    fn trusting_client(
+        &self,
+        user: &VihfActor,
+        kos: &KosManifest,
+    ) -> Result<segur_dmp::client::DmpClient, HostError> {
+        let fail = |e: &dyn std::fmt::Display| HostError::failed(e.to_string());
+        let setup = self
+            .setup
+            .lock()
+            .expect("test mutex")
+            .clone()
+            .ok_or_else(|| HostError::failed("not configured"))?;
+        let clock = self
+            .env
+            .lock()
+            .expect("test mutex")
+            .as_ref()
+            .map(|e| e.clock().clone())
+            .ok_or_else(|| HostError::failed("not prepared"))?;
+        let pki = segur_ssi::test_pki::TestPki::generate_at(clock.now()).map_err(|e| fail(&e))?;
+        let cert = pki
+            .issue_organisation(&user.structure, "CENTRE FAUTIF")
+            .map_err(|e| fail(&e))?;
+        let signer = Arc::new(
+            segur_dmp::XmlSigner::from_identity(&cert.identity().map_err(|e| fail(&e))?)
+                .map_err(|e| fail(&e))?,
+        );
+        let mut claimed = user
+            .clone()
+            .with_role(Role::savoir_faire("SM44", "Radio-diagnostic"));
+        if let Some(s) = author_structures(kos.entry()).first() {
+            claimed.structure = s.parse().map_err(|e| fail(&e))?;
+        }
+        let claims = Vihf::new(
+            user.clone(),
+            LpsInfo::new("faulty", "0", "FAULTY-0001"),
+            AuthenticationMode::IndirecteRenforcee,
+            clock.now(),
+        );
+        let audit = Arc::new(segur_ssi::audit::MemoryAuditTrail::new());
+        let memory = || rusqlite::Connection::open_in_memory().map_err(|e| fail(&e));
+        let local = segur_dmp::client::LocalServices {
+            consent: Arc::new(
+                segur_dmp::consent::SqliteConsentStore::new(memory()?, audit.clone())
+                    .map_err(|e| fail(&e))?,
+            ),
+            audit,
+            scanner: Arc::new(segur_ssi::antivirus::EicarScanner::new()),
+            history: Arc::new(
+                segur_dmp::history::SqliteHistory::new(memory()?).map_err(|e| fail(&e))?,
+            ),
+        };
+        segur_dmp::client::DmpClient::builder(
+            &setup.base_url,
+            Arc::new(Trusting {
+                vihf: SignedVihfSource::new(claims, signer.clone()),
+                claimed,
+            }),
+            signer,
+            local,
+            segur_dmp::feed::SubmissionContext {
+                source_id: segur_ids::oid!("1.2.250.1.999.3.9"),
+                content_type_code: segur_cda::xds::XdsCode::new(
+                    "04",
+                    "1.2.250.1.213.2.2",
+                    "Hospitalisation de jour",
+                ),
+            },
+        )
+        .clock_fn(move || clock.now())
+        .build()
+        .map_err(|e| fail(&e))
+    }
+}
+
+#[test]
+fn a_host_skipping_the_kos_rights_fails() {
+    let scenarios = run(
+        Arc::new(Faulty::new(Fault::SkipsKosRights)),
+        "dmp.kos.rights",
     );
+    let message = failure_of(&scenarios, "dmp.kos.rights");
+    for expected in [
+        "the host sent the imaging manifest of a user who may not feed it to the DMP instead of refusing it itself (SC.DMP/CONF.05",
+        "the DMP answered DMP_KOS_PROFESSION_NON_AUTORISEE",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{message:?} does not say {expected:?}"
+        );
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 mod carte_vitale;
 mod catalogue;
+mod cda_stylesheet;
 mod checks;
 mod enfant;
 mod engine;

@@ -16,6 +16,11 @@
 //!   never overlap.
 //! - **Opening a file** refreshes, in the background, the DMP status shown
 //!   in the banner and the synthetic view.
+//! - **Imaging manifests** (KOS, SC.DMP/CONF.05) are fed and deleted by the
+//!   user who acts (a radiologist of an imaging centre using the software):
+//!   a client is made for that user, whose VIHF source describes them, and
+//!   `segur-dmp` refuses (and traces) what `KosRights` does not allow before
+//!   anything is sent.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -40,6 +45,7 @@ use segur_dmp::history::{
 };
 use segur_dmp::patient::DmpStatus;
 use segur_dmp::queue::{Backoff, QueueStore, SqliteQueue};
+use segur_dmp::rights::KosManifest;
 use segur_dmp::update::StatusChange;
 use segur_dmp::vihf::{LpsInfo, Role, SignedVihfSource, Vihf, VihfActor};
 use segur_dmp::web::WebDmpLink;
@@ -75,9 +81,19 @@ struct Credentials {
     actor: String,
 }
 
+/// What a client for another user of the instance is made of.
+struct ClientParts {
+    base_url: String,
+    local: LocalServices,
+    context: SubmissionContext,
+    credentials: Arc<Credentials>,
+    clock: segur_conformance::VirtualClock,
+}
+
 /// The running DMP services of the instance.
 struct DmpArea {
     client: DmpClient,
+    parts: ClientParts,
     feeder: Arc<Feeder>,
     worker: FeedWorker,
     consent: Arc<dyn ConsentStore>,
@@ -131,6 +147,29 @@ fn refusal(e: DmpError) -> DmpRefusal {
     match e {
         DmpError::Consent { refusal, .. } => DmpRefusal::Consent(refusal),
         other => DmpRefusal::Other(other.to_string()),
+    }
+}
+
+impl DmpArea {
+    /// A client acting for `user`, another professional using the
+    /// software: same structure certificate, stores and audit trail; the
+    /// VIHF (and the rights `segur-dmp` checks) are the user's.
+    fn client_as(&self, user: &VihfActor) -> Result<DmpClient, HostError> {
+        let p = &self.parts;
+        let mut claims = p.credentials.claims.clone();
+        claims.actor = user.clone();
+        let clock = p.clock.clone();
+        DmpClient::builder(
+            &p.base_url,
+            Arc::new(SignedVihfSource::new(claims, p.credentials.signer.clone())),
+            p.credentials.signer.clone(),
+            p.local.clone(),
+            p.context.clone(),
+        )
+        .clock_fn(move || clock.now())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| failed("DMP client")(&e))
     }
 }
 
@@ -237,10 +276,21 @@ impl Core {
             scanner: self.scanner.clone(),
             history: history.clone(),
         };
-        let context = SubmissionContext {
-            source_id: practice::PATIENT_ID_ROOT,
-            content_type_code: XdsCode::new("04", "1.2.250.1.213.2.2", "Hospitalisation de jour"),
+        let parts = ClientParts {
+            base_url: setup.base_url.clone(),
+            local: local.clone(),
+            context: SubmissionContext {
+                source_id: practice::PATIENT_ID_ROOT,
+                content_type_code: XdsCode::new(
+                    "04",
+                    "1.2.250.1.213.2.2",
+                    "Hospitalisation de jour",
+                ),
+            },
+            credentials: credentials.clone(),
+            clock: self.clock.clone(),
         };
+        let context = parts.context.clone();
         let clock = self.clock.clone();
         let client = DmpClient::builder(
             &setup.base_url,
@@ -278,6 +328,7 @@ impl Core {
         .with_feeder(feeder.clone());
         let area = Arc::new(DmpArea {
             client,
+            parts,
             feeder,
             worker,
             consent,
@@ -676,6 +727,47 @@ impl Dmp for ReferenceLgc {
             Ok(area
                 .client
                 .web_link(&ins, &area.web_url)
+                .await
+                .map_err(refusal))
+        })
+    }
+
+    fn feed_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        kos: &'a KosManifest,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            let ins = core.dmp_patient(file)?;
+            if kos.entry().patient_id != ins.to_cx() {
+                return Ok(Err(DmpRefusal::Other(format!(
+                    "the imaging manifest {} is about another patient than {file}",
+                    kos.unique_id()
+                ))));
+            }
+            let client = core.dmp_area()?.client_as(user)?;
+            Ok(client
+                .feed(&kos.to_feed())
+                .await
+                .map(|_| ())
+                .map_err(refusal))
+        })
+    }
+
+    fn delete_kos<'a>(
+        &'a self,
+        file: &'a PatientFileRef,
+        user: &'a VihfActor,
+        unique_id: &'a str,
+    ) -> BoxFuture<'a, Result<DmpDecision, HostError>> {
+        Box::pin(async move {
+            let core = self.core()?;
+            let ins = core.dmp_patient(file)?;
+            let client = core.dmp_area()?.client_as(user)?;
+            Ok(client
+                .change_status(&ins, &[unique_id.to_owned()], StatusChange::Delete)
                 .await
                 .map_err(refusal))
         })

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod carte_vitale;
+mod display;
 mod dmp;
 mod documents;
 mod enfant;
@@ -19,6 +20,7 @@ mod sentinelle;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use segur_cda::Level;
+use segur_cda::stylesheet::StylesheetRenderer;
 use segur_conformance::host::{
     BoxFuture, CarteVitale, Dmp, DocumentRef, DocumentView, Documents, Host, HostEnvironment,
     HostError, HostInfo, IdentityDisplay, Lifecycle, Login, Mssante, Observations, PatientFileRef,
@@ -73,6 +75,11 @@ pub struct Settings {
     /// authentication of the user (the VIHF signed with the structure's
     /// certificate) by default.
     pub dmp_authentication: AuthenticationMode,
+    /// The official CDA display stylesheet (ANS `CDA-FO.xsl`, installed by
+    /// the practice: the SDK never ships it) and its XSLT processor, for
+    /// the display of N3 documents through it (SC.CDA/INT.15). `None`: the
+    /// one the conformance run gives (`HostEnvironment::cda_stylesheet`), if any.
+    pub cda_stylesheet: Option<StylesheetRenderer>,
 }
 
 impl Default for Settings {
@@ -86,6 +93,7 @@ impl Default for Settings {
             // `segur_ssi::antivirus::ClamdScanner`.
             scanner: Arc::new(EicarScanner::new()),
             dmp_authentication: AuthenticationMode::IndirecteRenforcee,
+            cda_stylesheet: None,
         }
     }
 }
@@ -98,6 +106,7 @@ impl std::fmt::Debug for Settings {
             .field("sessions", &self.sessions)
             .field("scanner", &self.scanner.name())
             .field("dmp_authentication", &self.dmp_authentication)
+            .field("cda_stylesheet", &self.cda_stylesheet)
             .finish()
     }
 }
@@ -126,6 +135,8 @@ struct Core {
     dmp: DmpState,
     /// INS lookups, background INSi verification, qualification.
     sentinelle: Arc<SentinelleState>,
+    /// The official display stylesheet, if installed (or given by the run).
+    display_stylesheet: Option<StylesheetRenderer>,
 }
 
 impl Core {
@@ -160,6 +171,10 @@ impl Core {
             mss: MssState::default(),
             dmp: DmpState::default(),
             sentinelle: Arc::default(),
+            display_stylesheet: settings
+                .cda_stylesheet
+                .clone()
+                .or_else(|| env.cda_stylesheet().cloned()),
         })
     }
 
@@ -328,5 +343,12 @@ impl Observations for ReferenceLgc {
         level: Level,
     ) -> BoxFuture<'a, Result<String, HostError>> {
         Box::pin(async move { self.core()?.rendering(document, level) })
+    }
+
+    fn stylesheet_rendering<'a>(
+        &'a self,
+        document: &'a DocumentRef,
+    ) -> BoxFuture<'a, Result<String, HostError>> {
+        Box::pin(self.display_through_stylesheet(document))
     }
 }

@@ -150,7 +150,10 @@ pub struct DocumentFacts {
     pub act_date: Date,
     /// Patient key (INS or local id) of the document.
     pub patient_key: String,
-    /// The id of the other document of an N1/N3 pair (XFRM), if any.
+    /// The id of the other form of an N1/N3 pair sent together. Set on both
+    /// forms by [`crate::xdm::pack`]; [`crate::documents::facts_from_header`]
+    /// gives the N1's XFRM target. A message carrying a document whose
+    /// other form is absent is refused ([`MessageError::IncompletePair`]).
     pub paired_with: Option<String>,
     /// Whether the document replaces an earlier version (RPLC).
     pub replaces: Option<String>,

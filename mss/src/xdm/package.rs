@@ -35,6 +35,31 @@
 //! package that carries it, so an RPLC association of a new version can
 //! name the entry of the version it replaces without the sender keeping a
 //! register of the ids it wrote.
+//!
+//! # Example
+//!
+//! ```
+//! use segur_cda::volets::samples::{Richness, vsm_pair};
+//! use segur_cda::xds::XdsCode;
+//! use segur_mss::xdm::{DocumentToPack, PackOptions, ReadmeInfo, XdmLimits, pack, unpack};
+//!
+//! let pair = vsm_pair(Richness::Minimal)?;
+//! let opts = PackOptions {
+//!     source_id: "1.2.250.1.999.1.1".parse()?,
+//!     content_type_code: XdsCode::new("04", "1.2.250.1.213.1.1.4.12", "Consultation"),
+//!     readme: ReadmeInfo {
+//!         sender: "Dr Martin".into(),
+//!         contact: "dr.martin@medecin.mssante.fr".into(),
+//!         software: "LGC".into(),
+//!     },
+//!     now: time::OffsetDateTime::UNIX_EPOCH,
+//! };
+//! let packed = pack([DocumentToPack::pair(&pair)], &opts)?;
+//! assert_eq!(packed.documents.len(), 2);
+//! let read = unpack(&packed.zip, &XdmLimits::default())?;
+//! assert_eq!(read.pairs.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use segur_cda::versions::DocumentPair;
 use segur_cda::xds::{
@@ -368,6 +393,16 @@ pub fn pack<I: Into<PackItem>>(
     }
     if docs.is_empty() {
         return Err(XdmError::Pack("no document".into()).into());
+    }
+    // Each document once: its entry id is derived from its uniqueId.
+    for (i, d) in docs.iter().enumerate() {
+        if docs[..i].iter().any(|o| o.sent.facts.id == d.sent.facts.id) {
+            return Err(MessageError::InvalidDocument {
+                document: d.sent.facts.id.clone(),
+                reason: "the document is given twice in the package".into(),
+            }
+            .into());
+        }
     }
     // One patient per package.
     let patient = DocumentPatient::from_header(&docs[0].doc.header);
