@@ -21,10 +21,13 @@
 //! Which processor runs it: the stylesheet declares `version="1.0"` but its
 //! history says it moved to XSL 2.0 and it declares the `saxon` and EXSLT
 //! namespaces. Whether libxslt's `xsltproc` (XSLT 1.0 + EXSLT) renders it
-//! completely is UNCONFIRMED: use Saxon-HE ([`XsltProcessor::Saxon`], or
-//! [`XsltProcessor::Command`] around PyPI's `saxonche`) for the official
-//! file. `xsltproc` is the light choice for XSLT 1.0 stylesheets (the
-//! test suites use it with a stand-in stylesheet of their own).
+//! completely is UNCONFIRMED: use Saxon-HE for the official file, on a JVM
+//! ([`XsltProcessor::Saxon`]) or without one through PyPI's `saxonche` and
+//! the script `tools/saxonche_xslt.py` of this crate:
+//! `command:python3 …/cda/tools/saxonche_xslt.py {stylesheet} {input} {output} {params}`
+//! ([`XsltProcessor::Command`]). `xsltproc` is the light choice for XSLT 1.0
+//! stylesheets (the test suites use it, and saxonche, with a stand-in
+//! stylesheet of their own).
 //!
 //! # Safety
 //! - The processor is run directly (argv, never through a shell), with its

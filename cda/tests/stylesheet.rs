@@ -5,7 +5,9 @@
 //! The renderings with libxslt's `xsltproc` and the stand-in stylesheet
 //! `tests/data/stand-in-display.xsl` (NOT the official CDA-FO.xsl) are
 //! opt-in: `SEGUR_XSLTPROC=1` (xsltproc on PATH) or the path of xsltproc,
-//! exported by `scripts/setup.d/26-xsltproc.sh`.
+//! exported by `scripts/setup.d/26-xsltproc.sh`; with Saxon-HE through
+//! saxonche (`tools/saxonche_xslt.py`), opt-in: `SEGUR_SCHEMATRON_PYTHON`
+//! (a Python with saxonche, from `scripts/setup.d/20-schematron.sh`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -32,6 +34,30 @@ fn xsltproc() -> Option<XsltProcessor> {
         _ => {
             eprintln!(
                 "skipped: rendering with xsltproc (set SEGUR_XSLTPROC=1, as scripts/setup.d/26-xsltproc.sh does after installing Debian's xsltproc)"
+            );
+            None
+        }
+    }
+}
+
+/// Saxon-HE through PyPI's saxonche and `tools/saxonche_xslt.py`, or `None`
+/// (one line on stderr) when `SEGUR_SCHEMATRON_PYTHON` (a Python with
+/// saxonche, set up by scripts/setup.d/20-schematron.sh) is unset.
+fn saxonche() -> Option<XsltProcessor> {
+    match std::env::var("SEGUR_SCHEMATRON_PYTHON") {
+        Ok(python) if !python.trim().is_empty() => Some(XsltProcessor::command(
+            python,
+            [
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tools/saxonche_xslt.py"),
+                "{stylesheet}",
+                "{input}",
+                "{output}",
+                "{params}",
+            ],
+        )),
+        _ => {
+            eprintln!(
+                "skipped: rendering with Saxon-HE (saxonche) (set SEGUR_SCHEMATRON_PYTHON to a Python with saxonche, as scripts/setup.d/20-schematron.sh does)"
             );
             None
         }
@@ -289,4 +315,36 @@ fn a_stylesheet_that_loops_is_killed_at_the_timeout() {
         "expected Timeout, got {r:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn saxon_he_through_saxonche_renders_the_stand_in_with_parameters() {
+    let Some(processor) = saxonche() else { return };
+    let doc = vsm_document(Richness::Typical).unwrap();
+    let renderer = StylesheetRenderer::new(STAND_IN, processor.clone())
+        .with_param("banner", "Bannière Saxon")
+        .unwrap();
+    let page = renderer.render(&doc.to_xml()).unwrap();
+    assert!(page.html.starts_with("<html"));
+    assert!(page.html.contains("<p class=\"banner\">Bannière Saxon</p>"));
+    for section in &doc.structured_body().unwrap().sections {
+        let t = section.title.as_deref().unwrap();
+        assert!(
+            page.html.contains(&format!("<h2>{t}</h2>")),
+            "section {t} not shown"
+        );
+    }
+    // A stylesheet error comes back as the processor's message.
+    let dir = tempfile::tempdir().unwrap();
+    let failing = write_stylesheet(
+        dir.path(),
+        "failing.xsl",
+        "<xsl:template match=\"/\"><xsl:message terminate=\"yes\">arrêt demandé</xsl:message></xsl:template>",
+    );
+    match StylesheetRenderer::new(&failing, processor).render(&n1_xml()) {
+        Err(StylesheetError::ProcessorFailed { stderr, .. }) => {
+            assert!(stderr.contains("Saxon-HE"), "{stderr}");
+        }
+        other => panic!("expected ProcessorFailed, got {other:?}"),
+    }
 }

@@ -248,6 +248,65 @@ fn mss_send_and_fetch_against_the_simulator() {
     assert_eq!(m["x_mss_codecda"][0], "11488-4");
     assert_eq!(m["attachments"][0], "IHE_XDM.zip");
 
+    // An N3 with its N1 twin: one message, one package, one PDF; the N1
+    // alone is refused before anything is sent.
+    let (n3, n1) = (dir.path().join("vsm.xml"), dir.path().join("vsm-n1.xml"));
+    let (n3_s, n1_s) = (n3.to_str().unwrap(), n1.to_str().unwrap());
+    assert_eq!(
+        segur(&["cda", "sample", "vsm", "-o", n3_s, "--n1", n1_s], &[]).0,
+        0
+    );
+    let send = |cda: &[&str]| {
+        let mut args = vec![
+            "mss",
+            "send",
+            "--config",
+            medecin.to_str().unwrap(),
+            "--to",
+            "secretariat@sim.mssante.fr",
+        ];
+        for c in cda {
+            args.extend(["--cda", c]);
+        }
+        segur(&args, &[("TOK_M", "tok-m")])
+    };
+    let (code, _, err) = send(&[n1_s]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("without its paired document"), "{err}");
+    let (code, _, err) = send(&[n3_s, n1_s]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = segur(
+        &[
+            "--json",
+            "mss",
+            "fetch",
+            "--config",
+            secretariat.to_str().unwrap(),
+        ],
+        &[("TOK_S", "tok-s")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let messages = v["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{v}");
+    let names: Vec<&str> = messages[1]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "IHE_XDM.zip").count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".pdf")).count(),
+        1,
+        "{names:?}"
+    );
+
     // A wrong token: exit 1 with one line.
     let (code, _, err) = segur(
         &["mss", "fetch", "--config", secretariat.to_str().unwrap()],

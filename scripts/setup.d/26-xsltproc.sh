@@ -5,6 +5,8 @@
 #                      (conformance/tests/it/cda_stylesheet.rs) run xsltproc
 #                      with the STAND-IN stylesheet cda/tests/data/stand-in-display.xsl
 #                      (the official CDA-FO.xsl is never in the repository).
+# The Saxon-HE variants of those tests use SEGUR_SCHEMATRON_PYTHON (saxonche,
+# from 20-schematron.sh) with cda/tools/saxonche_xslt.py.
 apt_install xsltproc
 command -v xsltproc >/dev/null
 SEGUR_XSLTPROC=1

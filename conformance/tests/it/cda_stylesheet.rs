@@ -184,6 +184,37 @@ fn a_host_showing_garbage_fails_on_the_key_facts() {
     assert!(m.contains("the host's display lacks"), "{m}");
 }
 
+#[test]
+fn a_host_on_saxon_he_agrees_with_a_runner_on_xsltproc() {
+    let Some(xsltproc) = xsltproc() else { return };
+    let Some(python) = std::env::var("SEGUR_SCHEMATRON_PYTHON")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+    else {
+        eprintln!(
+            "skipped: {SCENARIO} with a Saxon-HE host (set SEGUR_SCHEMATRON_PYTHON to a Python with saxonche, as scripts/setup.d/20-schematron.sh does)"
+        );
+        return;
+    };
+    let saxon = XsltProcessor::command(
+        python,
+        [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../cda/tools/saxonche_xslt.py"),
+            "{stylesheet}",
+            "{input}",
+            "{output}",
+            "{params}",
+        ],
+    );
+    let mut settings = Settings::default();
+    settings.cda_stylesheet = Some(StylesheetRenderer::new(STAND_IN, saxon));
+    let s = run(
+        Arc::new(ReferenceLgc::with_settings(settings)),
+        Some(StylesheetRenderer::new(STAND_IN, xsltproc)),
+    );
+    assert_eq!(s.status, Status::Passed, "{:?}", s.failure);
+}
+
 /// Shows the SDK's native HTML rendering where the official one is asked.
 struct NativeInsteadOfStylesheet(ReferenceLgc);
 

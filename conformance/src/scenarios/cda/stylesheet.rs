@@ -54,6 +54,9 @@ pub(super) fn scenario() -> Scenario {
         official_stylesheet,
     )
     .requirement("SC.CDA/INT.15")
+    // Two runs of the processor (the runner's, the host's): the official
+    // 1.9 MB stylesheet on a cold JVM takes seconds each.
+    .timeout(std::time::Duration::from_secs(150))
 }
 
 const TITLE: &str = "Compte rendu de consultation de cardiologie";
