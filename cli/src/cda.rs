@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use segur_cda::render::{RenderOptions, render_html};
+use segur_cda::stylesheet::{StylesheetError, StylesheetRenderer, XsltProcessor};
 use segur_cda::validate::Severity;
 use segur_cda::volets::{self, n1_prescription::N1PrescriptionKind, samples::Richness};
 use segur_cda::{Document, Level};
@@ -30,13 +31,34 @@ enum CdaAction {
         /// The CDA document (XML).
         file: PathBuf,
     },
-    /// Renders the document as a self-contained HTML page.
+    /// Renders the document as a self-contained HTML page (native
+    /// renderer), or through an XSLT display stylesheet with --stylesheet.
     Render {
         /// The CDA document (XML).
         file: PathBuf,
         /// Output HTML file.
         #[arg(short, long)]
         output: PathBuf,
+        /// Render through this XSLT stylesheet instead, e.g. the official ANS
+        /// FeuilleDeStyle/CDA-FO.xsl of ansforge/TestContenuCDA-3-0 (never
+        /// shipped with segur-rs).
+        #[arg(long, value_name = "PATH")]
+        stylesheet: Option<PathBuf>,
+        /// The XSLT processor: xsltproc (default), xsltproc:PATH, saxon:JAR or
+        /// 'command:PROGRAM ARG…' with {stylesheet} {input} {output} {params}.
+        #[arg(long, value_name = "SPEC", requires = "stylesheet")]
+        xslt_processor: Option<String>,
+        /// A stylesheet parameter, e.g. useJavascript=false (repeatable).
+        #[arg(
+            long = "stylesheet-param",
+            value_name = "NAME=VALUE",
+            requires = "stylesheet"
+        )]
+        stylesheet_params: Vec<String>,
+        /// Seconds the processor may run.
+        #[arg(long, value_name = "SECS", default_value_t = 60, requires = "stylesheet",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        stylesheet_timeout: u64,
     },
     /// Writes a rich fictitious sample document.
     Sample {
@@ -152,9 +174,43 @@ pub fn run(cmd: &CdaCommand, json: bool) -> Result<(), CliError> {
     match &cmd.action {
         CdaAction::Info { file } => info(&load(file)?, json),
         CdaAction::Validate { file } => validate(&load(file)?, json),
-        CdaAction::Render { file, output } => {
-            let doc = load(file)?;
-            let html = render_html(&doc, &RenderOptions::default());
+        CdaAction::Render {
+            file,
+            output,
+            stylesheet,
+            xslt_processor,
+            stylesheet_params,
+            stylesheet_timeout,
+        } => {
+            let html = match stylesheet {
+                None => render_html(&load(file)?, &RenderOptions::default()),
+                Some(stylesheet) => {
+                    let mut renderer = StylesheetRenderer::new(
+                        stylesheet,
+                        xslt_processor
+                            .as_deref()
+                            .unwrap_or("xsltproc")
+                            .parse::<XsltProcessor>()
+                            .map_err(CliError::usage)?,
+                    )
+                    .with_timeout(std::time::Duration::from_secs(*stylesheet_timeout));
+                    for param in stylesheet_params {
+                        let (name, value) = param.split_once('=').ok_or_else(|| {
+                            CliError::usage(format!(
+                                "--stylesheet-param {param:?}: expected NAME=VALUE"
+                            ))
+                        })?;
+                        renderer = renderer.with_param(name, value).map_err(CliError::usage)?;
+                    }
+                    let bytes = std::fs::read(file).map_err(|e| {
+                        CliError::usage(format!("cannot read {}: {e}", file.display()))
+                    })?;
+                    renderer
+                        .render(&bytes)
+                        .map_err(|e| stylesheet_error(file, e))?
+                        .html
+                }
+            };
             std::fs::write(output, html)
                 .map_err(|e| CliError::usage(format!("cannot write {}: {e}", output.display())))?;
             output::print(
@@ -200,6 +256,20 @@ pub fn run(cmd: &CdaCommand, json: bool) -> Result<(), CliError> {
                 },
             )
         }
+    }
+}
+
+/// Configuration errors are usage errors; a document that is not a CDA
+/// document is invalid input; a processor that fails is a failure.
+fn stylesheet_error(file: &Path, e: StylesheetError) -> CliError {
+    match e {
+        StylesheetError::StylesheetMissing { .. }
+        | StylesheetError::InvalidProcessor { .. }
+        | StylesheetError::InvalidParam { .. } => CliError::usage(e),
+        StylesheetError::NotCda(_) | StylesheetError::Doctype => {
+            CliError::invalid(format!("{}: {e}", file.display()))
+        }
+        other => CliError::Failed(other.into()),
     }
 }
 

@@ -102,3 +102,81 @@ fn invalid_documents_exit_1_and_usage_errors_exit_2() {
     let (code, _, _) = segur(&["cda", "sample", "n9", "-o", "x"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn render_through_a_stylesheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("vsm.xml");
+    let xml_s = xml.to_str().unwrap();
+    let (code, _, err) = segur(&["cda", "sample", "vsm", "-o", xml_s]);
+    assert_eq!(code, 0, "{err}");
+    let html = dir.path().join("vsm.html");
+    let html_s = html.to_str().unwrap();
+    let stand_in = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cda/tests/data/stand-in-display.xsl"
+    );
+    // Configuration errors are usage errors (2), before anything runs.
+    let missing = dir.path().join("CDA-FO.xsl");
+    let (code, _, err) = segur(&[
+        "cda",
+        "render",
+        xml_s,
+        "-o",
+        html_s,
+        "--stylesheet",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be read"), "{err}");
+    let (code, _, err) = segur(&[
+        "cda",
+        "render",
+        xml_s,
+        "-o",
+        html_s,
+        "--stylesheet",
+        stand_in,
+        "--xslt-processor",
+        "saxon:",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    // A missing processor fails the command (1) with a clear line.
+    let (code, _, err) = segur(&[
+        "cda",
+        "render",
+        xml_s,
+        "-o",
+        html_s,
+        "--stylesheet",
+        stand_in,
+        "--xslt-processor",
+        "xsltproc:/nonexistent/xsltproc",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not found"), "{err}");
+    if std::env::var_os("SEGUR_XSLTPROC").is_none() {
+        eprintln!(
+            "skipped: segur cda render --stylesheet with xsltproc (set SEGUR_XSLTPROC=1, as scripts/setup.d/26-xsltproc.sh does)"
+        );
+        return;
+    }
+    let (code, _, err) = segur(&[
+        "cda",
+        "render",
+        xml_s,
+        "-o",
+        html_s,
+        "--stylesheet",
+        stand_in,
+        "--stylesheet-param",
+        "banner=Bannière CLI",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<p class=\"banner\">Bannière CLI</p>"),
+        "{page}"
+    );
+    assert!(!page.contains("ClinicalDocument"));
+}
