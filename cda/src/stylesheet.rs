@@ -37,7 +37,9 @@
 //! - The document is checked first: it must be a CDA document our parser
 //!   reads (no entity other than the XML ones) and carry no `DOCTYPE` (an
 //!   external DTD or entity would make the processor read other files or
-//!   the network). `xsltproc` is run with `--nonet`.
+//!   the network). `xsltproc` is run with `--nonet`. (So relative
+//!   references of a document — a multimedia file next to it — do not
+//!   resolve: the processor reads a private copy.)
 //! - The page is what the stylesheet makes it: `CDA-FO.xsl` emits
 //!   JavaScript unless its `useJavascript` parameter is `'false'`
 //!   ([`StylesheetRenderer::with_param`]). Show it in a view that does not

@@ -35,7 +35,8 @@ use segur_cda::Document;
 use segur_cda::xds::XdsCode;
 use segur_dmp::BoxFuture;
 use segur_dmp::queue::{
-    Backoff, DrainReport, NewOrder, Order, OrderSender, QueueStore, SendOutcome, drain_once,
+    Backoff, DrainReport, NewOrder, Order, OrderSender, OrderStatus, QueueStore, SendOutcome,
+    drain_once,
 };
 use segur_ids::Oid;
 use segur_mss::MailAddress;
@@ -225,6 +226,12 @@ impl<'a> CertificateQueue<'a> {
     /// and confirmed by the user). The resolution must be for the child's
     /// department of residence. Each queueing is traced with the source of
     /// the address (`source`: `annuaire` / `table`, and why the table).
+    ///
+    /// Never twice to one recipient: when the certificate already has a live
+    /// order (held, pending, being sent or sent) for the PMI or the DREES,
+    /// that order is returned even if the address resolved now differs
+    /// (its label shows the address it goes to); only an order refused for
+    /// good or cancelled lets the certificate be queued to a new address.
     pub fn enqueue_resolved(
         &self,
         doc: &Document,
@@ -252,11 +259,38 @@ impl<'a> CertificateQueue<'a> {
             })
             .unwrap_or_default();
         let xml = String::from_utf8(doc.to_xml()).map_err(|e| Error::Sending(e.to_string()))?;
+        // The live orders of this certificate (queued, being sent or sent),
+        // with their recipient: a recipient whose address changed since
+        // (directory update, table edit) keeps its order, so a certificate
+        // never goes twice to one recipient. An order refused for good or
+        // cancelled does not count: queueing again sends to the new address.
+        let prefix = format!("{id}|");
+        let live: Vec<(Recipient, Order)> = self
+            .store
+            .list(&[
+                OrderStatus::Held,
+                OrderStatus::Pending,
+                OrderStatus::InFlight,
+                OrderStatus::Sent,
+            ])?
+            .into_iter()
+            .filter(|o| o.key.starts_with(&prefix))
+            .filter_map(|o| {
+                let c: CertificateOrder = serde_json::from_slice(&o.payload).ok()?;
+                Some((c.recipient, o))
+            })
+            .collect();
         let mut out = Vec::new();
         for r in &resolution.recipients {
             let address = r.address.to_string();
             let key = format!("{id}|{address}");
             let existed = self.store.by_key(&key)?.is_some();
+            if !existed {
+                if let Some((_, o)) = live.iter().find(|(rec, _)| *rec == r.recipient) {
+                    out.push(o.clone());
+                    continue;
+                }
+            }
             let order = CertificateOrder {
                 recipient: r.recipient.clone(),
                 address: address.clone(),

@@ -488,6 +488,27 @@ async fn queued_with_the_source_traced() {
     assert_eq!(d.get("source").map(String::as_str), Some("table"));
     assert!(d.get("table_reason").unwrap().contains("not consulted"));
 
+    // The PMI's address changed in the directory since: the certificate
+    // keeps its order (never twice to one recipient).
+    let moved = RecipientResolver::new(table(
+        r#"{"pmi": {"75": "nouvelle.pmi@cd75.test.mssante.fr"}, "drees": "drees.table@test.mssante.fr"}"#,
+    ));
+    let (kept, _) = q.enqueue_with(&doc, &moved, now).await.unwrap();
+    assert_eq!(
+        kept.iter().map(|o| o.id).collect::<Vec<_>>(),
+        orders.iter().map(|o| o.id).collect::<Vec<_>>()
+    );
+    assert_eq!(store.list(&[]).unwrap().len(), 2);
+    // Once the first PMI order is refused for good, the new address is used.
+    let mut first = store.get(orders[0].id).unwrap().unwrap();
+    first.status = segur_dmp::queue::OrderStatus::Failed;
+    store.save(&first).unwrap();
+    let (redo, _) = q.enqueue_with(&doc, &moved, now).await.unwrap();
+    assert_ne!(redo[0].id, orders[0].id);
+    assert!(redo[0].label.contains("nouvelle.pmi@cd75.test.mssante.fr"));
+    assert_eq!(redo[1].id, orders[1].id);
+    assert_eq!(store.list(&[]).unwrap().len(), 3);
+
     // A resolution for another department is refused.
     let other = RecipientResolver::new(table(r#"{"pmi": {"13": "pmi@cd13.test.mssante.fr"}}"#))
         .resolve_offline(&dep("13"))
