@@ -334,13 +334,16 @@ pub fn parse_bundle(json: &[u8]) -> Result<Page, AnnuaireError> {
                 .get("practitioner")
                 .and_then(|p| str_of(p, "reference"))
                 .map(str::to_owned),
-            mailboxes: r
-                .get("telecom")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(mailbox_of)
-                .collect(),
+            mailboxes: telecoms_of(r).filter_map(mailbox_of).fold(
+                Vec::new(),
+                |mut found: Vec<MssMailbox>, m| {
+                    // The same mailbox may be given in both places.
+                    if !found.iter().any(|o| o.address == m.address) {
+                        found.push(m);
+                    }
+                    found
+                },
+            ),
             types: r
                 .get("type")
                 .and_then(Value::as_array)
@@ -366,6 +369,27 @@ pub fn parse_bundle(json: &[u8]) -> Result<Page, AnnuaireError> {
         });
     }
     Ok(page)
+}
+
+/// The `telecom` entries of a resource, and those of its `contact`s: the
+/// public-data profiles put MSSanté mailboxes in `telecom[mailbox-mss]`, the
+/// generic `as-organization` profile of ansforge/IG-fhir-annuaire in
+/// `contact.telecom[mailbox-mss]`. Both are read.
+fn telecoms_of(resource: &Value) -> impl Iterator<Item = &Value> {
+    let contacts = resource
+        .get("contact")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(telecom_array);
+    telecom_array(resource).chain(contacts)
+}
+
+fn telecom_array(v: &Value) -> impl Iterator<Item = &Value> {
+    v.get("telecom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// Every mailbox of a set of entries, de-duplicated, optionally of one type
@@ -581,6 +605,42 @@ mod tests {
         assert_eq!(all.len(), 2);
         let cab = mailboxes(&p.entries, Some(&MailboxKind::Cabinet));
         assert_eq!(cab[0].address.as_str(), "cabinet.martin@medecin.mssante.fr");
+    }
+
+    #[test]
+    fn organization_mailboxes_in_telecom_and_in_contacts() {
+        let mailbox = |value: &str| {
+            serde_json::json!({"system": "email", "value": value, "extension": [
+            {"url": MAILBOX_METADATA_EXTENSION, "extension": [
+                {"url": "type", "valueCodeableConcept": {"coding": [{"code": "ORG"}]}}
+            ]}]})
+        };
+        let bundle = serde_json::json!({
+            "resourceType": "Bundle", "type": "searchset",
+            "entry": [{"resource": {
+                "resourceType": "Organization", "id": "o1", "name": "PMI",
+                "telecom": [mailbox("pmi@cd99.test.mssante.fr")],
+                "contact": [
+                    {"telecom": [mailbox("secretariat.pmi@cd99.test.mssante.fr"),
+                                 mailbox("pmi@cd99.test.mssante.fr"),
+                                 {"system": "phone", "value": "0102030405"}]},
+                    {"name": {"text": "no telecom"}}
+                ]}}]
+        })
+        .to_string();
+        let p = parse_bundle(bundle.as_bytes()).unwrap();
+        let found: Vec<&str> = p.entries[0]
+            .mailboxes
+            .iter()
+            .map(|m| m.address.as_str())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "pmi@cd99.test.mssante.fr",
+                "secretariat.pmi@cd99.test.mssante.fr"
+            ]
+        );
     }
 
     #[test]
