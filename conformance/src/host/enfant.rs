@@ -20,6 +20,7 @@ use segur_enfant::volet::ChildVolet;
 use segur_mss::config::MailboxConfig;
 use time::{Date, OffsetDateTime};
 
+use super::AnnuaireAccess;
 use super::{BoxFuture, HostError, PatientFileRef, not_implemented};
 
 /// A health certificate as the doctor filled it in (LGC.CSE.09).
@@ -63,25 +64,60 @@ pub struct ChildFileEntries {
 }
 
 /// How the host sends validated certificates (LGC.CSE.12): the practice's
-/// MSSanté mailbox and the recipients (PMI per department, DREES).
+/// MSSanté mailbox, the recipients table (PMI per department, DREES) and,
+/// when configured, the Annuaire Santé in which the recipients are looked up
+/// first (the table is then the fallback).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct CertificateSendingSetup {
     /// The practice's mailbox (the scenario points it at an operator
     /// simulator).
     pub mailbox: MailboxConfig,
-    /// The recipients.
+    /// The recipients: the whole routing without an Annuaire, the fallback
+    /// with one.
     pub recipients: RecipientTable,
+    /// The Annuaire Santé to look the PMI and the DREES up in, when
+    /// reachable ([`with_annuaire`](Self::with_annuaire)).
+    pub annuaire: Option<RecipientDirectory>,
 }
 
 impl CertificateSendingSetup {
-    /// A setup.
+    /// A setup routing by the table alone.
     pub fn new(mailbox: MailboxConfig, recipients: RecipientTable) -> Self {
         CertificateSendingSetup {
             mailbox,
             recipients,
+            annuaire: None,
         }
     }
+
+    /// Looks the recipients up in the Annuaire Santé FHIR API at
+    /// `base_url` with the editor's `api_key` (`ESANTE-API-KEY`), over `tls`
+    /// (a client configuration trusting the directory's server: the
+    /// IGC-Santé roots, the test roots in a test environment); the table
+    /// becomes the fallback.
+    pub fn with_annuaire(
+        mut self,
+        base_url: impl Into<String>,
+        api_key: impl Into<String>,
+        tls: rustls::ClientConfig,
+    ) -> Self {
+        self.annuaire = Some(RecipientDirectory {
+            access: AnnuaireAccess::new(base_url, api_key),
+            tls,
+        });
+        self
+    }
+}
+
+/// The Annuaire Santé access of the certificate sending.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RecipientDirectory {
+    /// Base URL of the FHIR API and the API key (redacted in `Debug`).
+    pub access: AnnuaireAccess,
+    /// TLS client configuration for the directory.
+    pub tls: rustls::ClientConfig,
 }
 
 /// The child health record of the host. Every method has a default body

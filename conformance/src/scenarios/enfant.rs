@@ -9,6 +9,7 @@
 //! | `enfant.examinations.reports-n1` | LGC.CSE.04 | a report of each of the 20 mandatory examinations of the 2025 calendar is a CDA R2 N1 with a PDF, the report document code and the examination as service event |
 //! | `enfant.examinations.prefilled` | LGC.CSE.14 | the report form is pre-filled from the child's file (age, latest measurements, vaccinations, next and overdue examinations, as `segur_enfant::report::ExaminationReport::prefill` computes them) and the report is written for the child of the file |
 //! | `enfant.sending.pmi-and-drees` | LGC.CSE.12 | a validated certificate reaches, by MSSanté (IHE XDM), the PMI of the child's department and the DREES — once, even validated twice — and no other PMI (segur-mss operator simulator) |
+//! | `enfant.sending.annuaire` | LGC.CSE.12 | with the Annuaire Santé configured (segur-mss FHIR fake: the PMI of the department, FINESS category 223, and the DREES), a validated certificate reaches the PMI's address in the directory — once — not the stale one of the fallback table, and the audit trail says `annuaire`; with the directory down (HTTP 503), the next certificate goes to the table's address and the trail records the fallback and its reason |
 //!
 //! Every produced document is recorded as evidence; the crate's tests write
 //! them for the official XSD and schematrons.
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use segur_cda::datatypes::Addr;
 use segur_cda::volets::samples::Richness;
 use segur_cda::{Document, Level};
 use segur_enfant::common::{CertificateVaccination, Measurements};
@@ -24,6 +26,7 @@ use segur_enfant::cs8::Cs8Certificate;
 use segur_enfant::exams::{CALENDAR_2025, Examination};
 use segur_enfant::followup::{Cs9Certificate, Cs24Certificate};
 use segur_enfant::measures::ChildMeasurements;
+use segur_enfant::recipients::{FINESS_CATEGORY_SYSTEM, PMI_CATEGORY};
 use segur_enfant::report::{ChildFile, EXAM_REPORT_CODE, ExaminationReport};
 use segur_enfant::samples;
 use segur_enfant::sending::RecipientTable;
@@ -36,6 +39,7 @@ use segur_ins::{
 use segur_mss::config::{Authentication, MailboxConfig, ReconnectPolicy, Security};
 use segur_mss::mailbox::INBOX;
 use segur_mss::message::parse::parse_message;
+use segur_mss::sim::directory::{AnnuaireFake, organization, organization_at};
 use segur_mss::sim::{OperatorSimulator, TokenValidator};
 use segur_mss::xdm::{XdmLimits, unpack};
 use segur_mss::{MailAddress, MailboxKind};
@@ -113,6 +117,14 @@ pub fn register(registry: &mut Registry) -> Result<(), Error> {
             "pmi-and-drees",
             "A validated certificate reaches the PMI of the child's department and the DREES by MSSanté, once",
             send_certificate,
+        )
+        .requirement("LGC.CSE.12"),
+    )?;
+    sending.add(
+        Scenario::new(
+            "annuaire",
+            "The recipients are looked up in the Annuaire Santé, the table being the fallback when it fails",
+            send_with_annuaire,
         )
         .requirement("LGC.CSE.12"),
     )?;
@@ -642,6 +654,11 @@ const PRACTICE: &str = "pediatre@conformite.mssante.fr";
 const PMI_75: &str = "pmi75@conformite.mssante.fr";
 const PMI_13: &str = "pmi13@conformite.mssante.fr";
 const DREES: &str = "certificats@drees.conformite.mssante.fr";
+/// The PMI of Paris and of the Bouches-du-Rhône as the Annuaire Santé
+/// lists them (the table's `PMI_75` is then stale).
+const PMI_75_ANNUAIRE: &str = "pmi@cd75.conformite.mssante.fr";
+const PMI_13_ANNUAIRE: &str = "pmi@cd13.conformite.mssante.fr";
+const ANNUAIRE_API_KEY: &str = "conformance-annuaire-key";
 const TOKEN: &str = "conformance-mss-token";
 
 fn address(s: &str) -> ScenarioResult<MailAddress> {
@@ -650,7 +667,8 @@ fn address(s: &str) -> ScenarioResult<MailAddress> {
 }
 
 /// segur-mss's loopback MSSanté operator, with the practice's mailbox, the
-/// PMI of Paris and of the Bouches-du-Rhône, and the DREES.
+/// PMI of Paris and of the Bouches-du-Rhône (at their table and Annuaire
+/// addresses), and the DREES.
 pub struct MssOperator {
     sim: OperatorSimulator,
     env: ServiceEnv,
@@ -668,6 +686,8 @@ impl SimulatedService for MssOperator {
             .account(address(PMI_75)?, MailboxKind::Organisational)
             .account(address(PMI_13)?, MailboxKind::Organisational)
             .account(address(DREES)?, MailboxKind::Organisational)
+            .account(address(PMI_75_ANNUAIRE)?, MailboxKind::Organisational)
+            .account(address(PMI_13_ANNUAIRE)?, MailboxKind::Organisational)
             .token_validator(validator)
             .start()
             .await
@@ -799,4 +819,298 @@ async fn send_certificate(ctx: RunContext) -> ScenarioResult {
         )
     })
     .await
+}
+
+/// segur-mss's loopback Annuaire Santé FHIR fake with the PMI of Paris and
+/// of the Bouches-du-Rhône (FINESS category 223, organisational MSSanté
+/// mailboxes) and the DREES; the requests it received are recorded as
+/// evidence.
+pub struct AnnuaireDirectory {
+    fake: AnnuaireFake,
+    env: ServiceEnv,
+    recorded: std::sync::Mutex<usize>,
+}
+
+impl SimulatedService for AnnuaireDirectory {
+    const NAME: &'static str = "annuaire-sante";
+
+    async fn start(env: ServiceEnv) -> Result<Self, Failure> {
+        let org = |a: &str| -> ScenarioResult<(MailAddress, MailboxKind)> {
+            Ok((address(a)?, MailboxKind::Organisational))
+        };
+        let pmi = |id: &str, name: &str, postal: &str, mailbox: &str| -> ScenarioResult<_> {
+            Ok(organization_at(
+                id,
+                name,
+                &[(FINESS_CATEGORY_SYSTEM, PMI_CATEGORY)],
+                postal,
+                &[org(mailbox)?],
+            ))
+        };
+        let resources = vec![
+            pmi(
+                "pmi-75",
+                "Département de Paris - Service départemental de PMI",
+                "75013",
+                PMI_75_ANNUAIRE,
+            )?,
+            pmi(
+                "pmi-13",
+                "Département des Bouches-du-Rhône - Service de PMI",
+                "13006",
+                PMI_13_ANNUAIRE,
+            )?,
+            organization(
+                "drees",
+                "DREES - Direction de la recherche, des études, de l'évaluation et des statistiques",
+                &[org(DREES)?],
+            ),
+        ];
+        let fake = AnnuaireFake::start(ANNUAIRE_API_KEY, resources, 20)
+            .await
+            .map_err(|e| Failure::service(format!("Annuaire Santé fake: {e}")))?;
+        Ok(AnnuaireDirectory {
+            fake,
+            env,
+            recorded: std::sync::Mutex::new(0),
+        })
+    }
+}
+
+impl AnnuaireDirectory {
+    /// The requests received since the last call, recorded as evidence;
+    /// returns every request received so far.
+    fn requests(&self) -> Vec<String> {
+        let all = self.fake.requests();
+        let mut done = self.recorded.lock().unwrap_or_else(|p| p.into_inner());
+        for q in all.iter().skip(*done) {
+            self.env
+                .record_exchange(&format!("GET /fhir/v2/{q}"), Payload::text(q.clone()), None);
+        }
+        *done = all.len();
+        all
+    }
+}
+
+/// The audit record of the queueing of a certificate for `target`.
+fn queued_for<'r>(
+    records: &'r [segur_ssi::audit::AuditRecord],
+    target: &str,
+) -> Option<&'r segur_ssi::audit::AuditRecord> {
+    records.iter().find(|r| {
+        r.event.kind.as_str() == segur_enfant::sending::audit_kind::QUEUED
+            && r.event.target.as_deref() == Some(target)
+    })
+}
+
+/// Checks that `mailbox` received exactly one message carrying the
+/// certificate `id` of `volet`.
+fn received_once(
+    operator: &MssOperator,
+    mailbox: &str,
+    whom: &str,
+    id: &Option<segur_cda::datatypes::Ii>,
+    volet: ChildVolet,
+) -> ScenarioResult {
+    let received = operator.received(mailbox)?;
+    let carrying = received
+        .iter()
+        .filter(|(_, docs)| {
+            docs.iter()
+                .any(|d| &d.header.id == id && ChildVolet::of(&d.header) == Some(volet))
+        })
+        .count();
+    ensure(
+        carrying == 1,
+        format!(
+            "{whom} received the validated {} certificate {carrying} time(s) (expected exactly once)",
+            volet.name()
+        ),
+    )
+}
+
+async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
+    let child = child_health(&ctx)?;
+    let operator = ctx.service::<MssOperator>().await?;
+    let directory = ctx.service::<AnnuaireDirectory>().await?;
+    let identity = samples::child_identity();
+    let file = child_file(&ctx, &identity, entries(Richness::Typical)?).await?;
+    // The fallback table: a stale address for the PMI of Paris.
+    let recipients = RecipientTable {
+        pmi: BTreeMap::from([
+            ("75".to_owned(), PMI_75.to_owned()),
+            ("13".to_owned(), PMI_13.to_owned()),
+        ]),
+        drees: Some(DREES.to_owned()),
+    };
+    let tls = operator
+        .sim
+        .client_tls(None)
+        .map_err(|e| Failure::service(format!("test TLS configuration: {e}")))?;
+    let setup = CertificateSendingSetup::new(operator.practice_mailbox()?, recipients)
+        .with_annuaire(
+            directory.fake.base_url(),
+            ANNUAIRE_API_KEY,
+            tls.as_ref().clone(),
+        );
+    ctx.step(
+        "configure the practice's mailbox, the Annuaire Santé and a fallback table (stale PMI address for Paris)",
+        async { Ok(child.configure_certificate_sending(setup).await?) },
+    )
+    .await?;
+
+    // 1. The directory answers: its address wins over the table's.
+    let filled = HealthCertificate::Cs8(Box::new(
+        samples::cs8(Richness::Typical).or_fail("sample CS8")?,
+    ));
+    let cs8 = ctx
+        .step(
+            "the doctor fills in the CS8 certificate (child living in Paris)",
+            async {
+                Ok(child
+                    .certificate(&file, &filled, samples::exam_time(ChildVolet::Cs8))
+                    .await?)
+            },
+        )
+        .await?;
+    record_and_check(&ctx, "cs8-annuaire", &cs8, Some(ChildVolet::Cs8))?;
+    ctx.step("the doctor validates the certificate", async {
+        Ok(child.validate_certificate(&cs8).await?)
+    })
+    .await?;
+    ctx.step("check that the PMI of Paris received it at its Annuaire Santé address", async {
+        let stale = operator.received(PMI_75)?.len();
+        let listed = operator.received(PMI_75_ANNUAIRE)?.len();
+        ensure(
+            stale == 0 && listed > 0,
+            format!(
+                "the certificate went {stale} time(s) to the fallback table's stale address {PMI_75} and {listed} time(s) to the PMI's address in the Annuaire Santé {PMI_75_ANNUAIRE}: the recipients must be looked up through the Annuaire Santé when possible"
+            ),
+        )?;
+        received_once(&operator, PMI_75_ANNUAIRE, "the PMI of Paris (75)", &cs8.header.id, ChildVolet::Cs8)
+    })
+    .await?;
+    ctx.step("check that the DREES received it", async {
+        received_once(
+            &operator,
+            DREES,
+            "the DREES",
+            &cs8.header.id,
+            ChildVolet::Cs8,
+        )
+    })
+    .await?;
+    ctx.step("check that the Annuaire Santé was consulted", async {
+        // Every request is recorded as evidence; the search itself is the
+        // host's choice (segur-enfant: FINESS category and postal code).
+        let requests = directory.requests();
+        ensure(
+            !requests.is_empty(),
+            "the host did not consult the Annuaire Santé for the recipients of the certificate",
+        )
+    })
+    .await?;
+    let security = ctx.security().ok();
+    if let Some(security) = security {
+        ctx.step("check that the audit trail records the Annuaire Santé as source", async {
+            let records = security.audit_trail().await?;
+            let r = queued_for(&records, PMI_75_ANNUAIRE).ok_or_else(|| {
+                Failure::check(format!(
+                    "the audit trail has no queueing of the certificate for {PMI_75_ANNUAIRE}"
+                ))
+            })?;
+            let source = r.event.details.get("source").map(String::as_str);
+            ensure(
+                source == Some("annuaire"),
+                format!(
+                    "the audit trail records the source {source:?} for the PMI address found in the Annuaire Santé (expected \"annuaire\")"
+                ),
+            )
+        })
+        .await?;
+    }
+
+    // 2. The directory is down: the table, with the reason.
+    directory.fake.fail_with(Some(503));
+    let mut moved = entries(Richness::Typical)?;
+    moved.address = Some(Addr::street("12", "Rue des Essais", "13006", "MARSEILLE"));
+    ctx.step(
+        "the family moves to Marseille (13): record the new address",
+        async { Ok(child.record_entries(&file, moved).await?) },
+    )
+    .await?;
+    let filled = HealthCertificate::Cs9(Box::new(
+        samples::cs9(Richness::Typical).or_fail("sample CS9")?,
+    ));
+    let cs9 = ctx
+        .step("the doctor fills in the CS9 certificate", async {
+            Ok(child
+                .certificate(&file, &filled, samples::exam_time(ChildVolet::Cs9))
+                .await?)
+        })
+        .await?;
+    record_and_check(&ctx, "cs9-fallback", &cs9, Some(ChildVolet::Cs9))?;
+    ctx.step(
+        "the doctor validates it while the Annuaire Santé is down (HTTP 503)",
+        async { Ok(child.validate_certificate(&cs9).await?) },
+    )
+    .await?;
+    directory.requests();
+    ctx.step("check that the PMI of the Bouches-du-Rhône received it at the table's address", async {
+        received_once(&operator, PMI_13, "the fallback table's address of the PMI of the Bouches-du-Rhône (13)", &cs9.header.id, ChildVolet::Cs9)?;
+        let listed = operator.received(PMI_13_ANNUAIRE)?.len();
+        ensure(
+            listed == 0,
+            format!("{PMI_13_ANNUAIRE} received {listed} message(s) although the Annuaire Santé was down"),
+        )
+    })
+    .await?;
+    ctx.step("check that the DREES received it", async {
+        received_once(
+            &operator,
+            DREES,
+            "the DREES",
+            &cs9.header.id,
+            ChildVolet::Cs9,
+        )
+    })
+    .await?;
+    ctx.step(
+        "check that the first certificate was not sent again",
+        async {
+            received_once(
+                &operator,
+                PMI_75_ANNUAIRE,
+                "the PMI of Paris (75)",
+                &cs8.header.id,
+                ChildVolet::Cs8,
+            )?;
+            let stale = operator.received(PMI_75)?.len();
+            ensure(
+                stale == 0,
+                format!("the fallback table's stale address {PMI_75} received {stale} message(s)"),
+            )
+        },
+    )
+    .await?;
+    if let Some(security) = security {
+        ctx.step("check that the audit trail records the fallback and its reason", async {
+            let records = security.audit_trail().await?;
+            let r = queued_for(&records, PMI_13).ok_or_else(|| {
+                Failure::check(format!(
+                    "the audit trail has no queueing of the certificate for {PMI_13}"
+                ))
+            })?;
+            let source = r.event.details.get("source").map(String::as_str);
+            let reason = r.event.details.get("table_reason").cloned().unwrap_or_default();
+            ensure(
+                source == Some("table") && reason.contains("503"),
+                format!(
+                    "the audit trail records the source {source:?} and the reason {reason:?} for the table's address used while the Annuaire Santé was down (expected \"table\" and a reason naming the failure, HTTP 503)"
+                ),
+            )
+        })
+        .await?;
+    }
+    Ok(())
 }

@@ -49,7 +49,7 @@ fn the_reference_host_passes_the_enfant_suite() {
         .map(|s| format!("{} {:?}: {:?}", s.id, s.status, s.failure))
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");
-    assert_eq!(report.scenarios.len(), 8);
+    assert_eq!(report.scenarios.len(), 9);
     for r in REQUIREMENTS {
         let c = report.coverage.requirement(r).expect("catalogue entry");
         assert_eq!(c.status, CoverageStatus::Covered, "{r}");
@@ -74,8 +74,9 @@ fn the_reference_host_passes_the_enfant_suite() {
             written += 1;
         }
     }
-    // 3 certificates, measures, note, 20 + 1 reports, the certificate sent.
-    assert_eq!(written, 27);
+    // 3 certificates, measures, note, 20 + 1 reports, the certificate sent,
+    // the two sent with the Annuaire Santé.
+    assert_eq!(written, 29);
 }
 
 /// One fault of a wrapped reference host.
@@ -87,6 +88,8 @@ enum Fault {
     PrefillWithoutMeasurements,
     /// Sends certificates to every PMI configured, not only the child's.
     SendsToEveryPmi,
+    /// Ignores the Annuaire Santé: routes by the table alone.
+    IgnoresAnnuaire,
 }
 
 struct Faulty {
@@ -163,6 +166,9 @@ impl ChildHealth for Faulty {
                 setup.recipients.pmi.insert("75".into(), other.clone());
             }
         }
+        if self.fault == Fault::IgnoresAnnuaire {
+            setup = CertificateSendingSetup::new(setup.mailbox, setup.recipients);
+        }
         self.inner.configure_certificate_sending(setup)
     }
     forward! { ChildHealth<'a>:
@@ -208,6 +214,15 @@ fn a_certificate_sent_to_the_wrong_pmi_fails_the_sending_scenario() {
         Fault::SendsToEveryPmi,
         "enfant.sending.pmi-and-drees",
         "the PMI of Paris (75) received 0 message(s)",
+    );
+}
+
+#[test]
+fn a_host_ignoring_the_annuaire_fails_the_annuaire_scenario() {
+    expect_failure(
+        Fault::IgnoresAnnuaire,
+        "enfant.sending.annuaire",
+        "the recipients must be looked up through the Annuaire Santé when possible",
     );
 }
 

@@ -12,7 +12,9 @@
 //! - **Sending** (LGC.CSE.12): a validated certificate is queued for the PMI
 //!   of the child's department and the DREES in segur-dmp's SQLite queue
 //!   (`CertificateQueue`, never duplicated) and sent by MSSanté as IHE XDM
-//!   with `MssCertificateSender`.
+//!   with `MssCertificateSender`. The recipients are looked up in the
+//!   Annuaire Santé when one is configured (`RecipientResolver`: Annuaire,
+//!   then the table as fallback, the source traced in the audit trail).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,13 +29,13 @@ use segur_conformance::host::{BoxFuture, HostError, PatientFileRef};
 use segur_dmp::queue::{Backoff, SqliteQueue};
 use segur_enfant::common::{CertificateVaccination, Measurements};
 use segur_enfant::measures::ChildMeasurements;
+use segur_enfant::recipients::RecipientResolver;
 use segur_enfant::report::{ChildFile, EXAM_REPORT_CODE, ExaminationReport};
-use segur_enfant::sending::{
-    CertificateQueue, MssCertificateSender, MssSenderConfig, RecipientTable,
-};
+use segur_enfant::sending::{CertificateQueue, MssCertificateSender, MssSenderConfig};
 use segur_enfant::vaccination_note::VaccinationNote;
 use segur_enfant::volet::{self, ChildVolet};
 use segur_ids::oid;
+use segur_mss::annuaire::fhir::AnnuaireClient;
 use segur_mss::mailbox::Mailbox;
 use time::{Date, OffsetDateTime};
 
@@ -47,7 +49,8 @@ const NIL: &str = "REF-SEGUR-RS-0001";
 #[derive(Clone)]
 struct Sending {
     sender: Arc<MssCertificateSender>,
-    recipients: RecipientTable,
+    /// The Annuaire Santé when configured, the table as fallback.
+    recipients: Arc<RecipientResolver>,
 }
 
 /// The child-health part of the software.
@@ -285,9 +288,20 @@ impl ChildHealth for ReferenceLgc {
                 },
                 Arc::new(core.clock.clone()),
             );
+            let mut resolver =
+                RecipientResolver::new(setup.recipients).with_clock(Arc::new(core.clock.clone()));
+            if let Some(directory) = setup.annuaire {
+                let client = AnnuaireClient::new(
+                    directory.access.base_url.clone(),
+                    directory.access.api_key.clone(),
+                    directory.tls,
+                )
+                .map_err(|e| failed("Annuaire Santé client of the certificate sending")(&e))?;
+                resolver = resolver.with_annuaire(client);
+            }
             *lock(&core.child.sending) = Some(Sending {
                 sender: Arc::new(sender),
-                recipients: setup.recipients,
+                recipients: Arc::new(resolver),
             });
             Ok(())
         })
@@ -304,9 +318,12 @@ impl ChildHealth for ReferenceLgc {
                 .ok_or_else(|| HostError::failed("certificate sending is not configured"))?;
             let queue =
                 CertificateQueue::new(&core.child.queue, core.audit.as_ref(), practice::RPPS);
+            // Annuaire Santé first, the table when it fails or finds
+            // nothing; each queueing is traced with the source.
             queue
-                .enqueue(certificate, &sending.recipients, core.now())
-                .map_err(|e| failed("queueing the certificate")(&e))?;
+                .enqueue_with(certificate, &sending.recipients, core.now())
+                .await
+                .map_err(|e| failed("resolving the recipients of the certificate")(&e))?;
             let report = queue
                 .drain(
                     sending.sender.as_ref(),
