@@ -978,17 +978,29 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
         Ok(child.validate_certificate(&cs8).await?)
     })
     .await?;
-    ctx.step("check that the PMI of Paris received it at its Annuaire Santé address", async {
-        let stale = operator.received(PMI_75)?.len();
-        let listed = operator.received(PMI_75_ANNUAIRE)?.len();
-        ensure(
-            stale == 0 && listed > 0,
-            format!(
-                "the certificate went {stale} time(s) to the fallback table's stale address {PMI_75} and {listed} time(s) to the PMI's address in the Annuaire Santé {PMI_75_ANNUAIRE}: the recipients must be looked up through the Annuaire Santé when possible"
-            ),
-        )?;
-        received_once(&operator, PMI_75_ANNUAIRE, "the PMI of Paris (75)", &cs8.header.id, ChildVolet::Cs8)
-    })
+    ctx.step(
+        "check that the PMI of Paris received it at its Annuaire Santé address",
+        async {
+            let stale = operator.received(PMI_75)?.len();
+            let listed = operator.received(PMI_75_ANNUAIRE)?.len();
+            ensure(
+                stale == 0 && listed > 0,
+                format!(
+                    "the certificate went {stale} time(s) to the fallback table's stale \
+                     address {PMI_75} and {listed} time(s) to the PMI's address in the \
+                     Annuaire Santé {PMI_75_ANNUAIRE}: the recipients must be looked up \
+                     through the Annuaire Santé when possible"
+                ),
+            )?;
+            received_once(
+                &operator,
+                PMI_75_ANNUAIRE,
+                "the PMI of Paris (75)",
+                &cs8.header.id,
+                ChildVolet::Cs8,
+            )
+        },
+    )
     .await?;
     ctx.step("check that the DREES received it", async {
         received_once(
@@ -1012,21 +1024,25 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
     .await?;
     let security = ctx.security().ok();
     if let Some(security) = security {
-        ctx.step("check that the audit trail records the Annuaire Santé as source", async {
-            let records = security.audit_trail().await?;
-            let r = queued_for(&records, PMI_75_ANNUAIRE).ok_or_else(|| {
-                Failure::check(format!(
-                    "the audit trail has no queueing of the certificate for {PMI_75_ANNUAIRE}"
-                ))
-            })?;
-            let source = r.event.details.get("source").map(String::as_str);
-            ensure(
-                source == Some("annuaire"),
-                format!(
-                    "the audit trail records the source {source:?} for the PMI address found in the Annuaire Santé (expected \"annuaire\")"
-                ),
-            )
-        })
+        ctx.step(
+            "check that the audit trail records the Annuaire Santé as source",
+            async {
+                let records = security.audit_trail().await?;
+                let r = queued_for(&records, PMI_75_ANNUAIRE).ok_or_else(|| {
+                    Failure::check(format!(
+                        "the audit trail has no queueing of the certificate for {PMI_75_ANNUAIRE}"
+                    ))
+                })?;
+                let source = r.event.details.get("source").map(String::as_str);
+                ensure(
+                    source == Some("annuaire"),
+                    format!(
+                        "the audit trail records the source {source:?} for the PMI address \
+                     found in the Annuaire Santé (expected \"annuaire\")"
+                    ),
+                )
+            },
+        )
         .await?;
     }
 
@@ -1056,14 +1072,21 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
     )
     .await?;
     directory.requests();
-    ctx.step("check that the PMI of the Bouches-du-Rhône received it at the table's address", async {
-        received_once(&operator, PMI_13, "the fallback table's address of the PMI of the Bouches-du-Rhône (13)", &cs9.header.id, ChildVolet::Cs9)?;
-        let listed = operator.received(PMI_13_ANNUAIRE)?.len();
-        ensure(
-            listed == 0,
-            format!("{PMI_13_ANNUAIRE} received {listed} message(s) although the Annuaire Santé was down"),
-        )
-    })
+    let whom = "the fallback table's address of the PMI of the Bouches-du-Rhône (13)";
+    ctx.step(
+        "check that the PMI of the Bouches-du-Rhône received it at the table's address",
+        async {
+            received_once(&operator, PMI_13, whom, &cs9.header.id, ChildVolet::Cs9)?;
+            let listed = operator.received(PMI_13_ANNUAIRE)?.len();
+            ensure(
+                listed == 0,
+                format!(
+                    "{PMI_13_ANNUAIRE} received {listed} message(s) \
+                 although the Annuaire Santé was down"
+                ),
+            )
+        },
+    )
     .await?;
     ctx.step("check that the DREES received it", async {
         received_once(
@@ -1094,22 +1117,32 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
     )
     .await?;
     if let Some(security) = security {
-        ctx.step("check that the audit trail records the fallback and its reason", async {
-            let records = security.audit_trail().await?;
-            let r = queued_for(&records, PMI_13).ok_or_else(|| {
-                Failure::check(format!(
-                    "the audit trail has no queueing of the certificate for {PMI_13}"
-                ))
-            })?;
-            let source = r.event.details.get("source").map(String::as_str);
-            let reason = r.event.details.get("table_reason").cloned().unwrap_or_default();
-            ensure(
-                source == Some("table") && reason.contains("503"),
-                format!(
-                    "the audit trail records the source {source:?} and the reason {reason:?} for the table's address used while the Annuaire Santé was down (expected \"table\" and a reason naming the failure, HTTP 503)"
-                ),
-            )
-        })
+        ctx.step(
+            "check that the audit trail records the fallback and its reason",
+            async {
+                let records = security.audit_trail().await?;
+                let r = queued_for(&records, PMI_13).ok_or_else(|| {
+                    Failure::check(format!(
+                        "the audit trail has no queueing of the certificate for {PMI_13}"
+                    ))
+                })?;
+                let source = r.event.details.get("source").map(String::as_str);
+                let reason = r
+                    .event
+                    .details
+                    .get("table_reason")
+                    .cloned()
+                    .unwrap_or_default();
+                ensure(
+                    source == Some("table") && reason.contains("503"),
+                    format!(
+                        "the audit trail records the source {source:?} and the reason \
+                         {reason:?} for the table's address used while the Annuaire Santé \
+                         was down (expected \"table\" and a reason naming the failure, HTTP 503)"
+                    ),
+                )
+            },
+        )
         .await?;
     }
     Ok(())
