@@ -18,6 +18,7 @@ use segur_conformance::{
 };
 use segur_enfant::measures::ChildMeasurements;
 use segur_enfant::report::ExaminationReport;
+use segur_enfant::sending::RecipientTable;
 use segur_enfant::vaccination_note::VaccinationNote;
 use segur_enfant::volet::ChildVolet;
 use segur_examples::ReferenceLgc;
@@ -90,6 +91,9 @@ enum Fault {
     SendsToEveryPmi,
     /// Ignores the Annuaire Santé: routes by the table alone.
     IgnoresAnnuaire,
+    /// Uses the Annuaire Santé but keeps no fallback table: nothing is sent
+    /// while the Annuaire is down.
+    NoFallbackTable,
 }
 
 struct Faulty {
@@ -169,6 +173,9 @@ impl ChildHealth for Faulty {
         if self.fault == Fault::IgnoresAnnuaire {
             setup = CertificateSendingSetup::new(setup.mailbox, setup.recipients);
         }
+        if self.fault == Fault::NoFallbackTable {
+            setup.recipients = RecipientTable::default();
+        }
         self.inner.configure_certificate_sending(setup)
     }
     forward! { ChildHealth<'a>:
@@ -223,6 +230,15 @@ fn a_host_ignoring_the_annuaire_fails_the_annuaire_scenario() {
         Fault::IgnoresAnnuaire,
         "enfant.sending.annuaire",
         "the recipients must be looked up through the Annuaire Santé when possible",
+    );
+}
+
+#[test]
+fn a_host_without_fallback_table_fails_the_annuaire_scenario() {
+    expect_failure(
+        Fault::NoFallbackTable,
+        "enfant.sending.annuaire",
+        "the Annuaire Santé failed",
     );
 }
 
