@@ -256,11 +256,9 @@ fn check_child(doc: &Document, identity: &Identity) -> ScenarioResult {
     }
 }
 
-async fn certificate(ctx: RunContext, volet: ChildVolet) -> ScenarioResult {
-    let child = child_health(&ctx)?;
-    let identity = samples::child_identity();
-    let file = child_file(&ctx, &identity, entries(Richness::Typical)?).await?;
-    let filled = match volet {
+/// The typical sample certificate of `volet` (CS8, CS9 or CS24).
+fn sample_certificate(volet: ChildVolet) -> ScenarioResult<HealthCertificate> {
+    Ok(match volet {
         ChildVolet::Cs8 => HealthCertificate::Cs8(Box::new(
             samples::cs8(Richness::Typical).or_fail("sample CS8")?,
         )),
@@ -270,17 +268,39 @@ async fn certificate(ctx: RunContext, volet: ChildVolet) -> ScenarioResult {
         _ => HealthCertificate::Cs24(Box::new(
             samples::cs24(Richness::Typical).or_fail("sample CS24")?,
         )),
-    };
-    let doc = ctx
-        .step(
-            format!("the doctor fills in the {} certificate", volet.name()),
-            async {
-                Ok(child
-                    .certificate(&file, &filled, samples::exam_time(volet))
-                    .await?)
-            },
-        )
-        .await?;
+    })
+}
+
+/// Step: the doctor fills in `filled` in `file` (`context` completes the
+/// step's name); the produced certificate.
+async fn fill_in(
+    ctx: &RunContext,
+    child: &dyn ChildHealth,
+    file: &PatientFileRef,
+    filled: &HealthCertificate,
+    volet: ChildVolet,
+    context: &str,
+) -> ScenarioResult<Document> {
+    ctx.step(
+        format!(
+            "the doctor fills in the {} certificate{context}",
+            volet.name()
+        ),
+        async {
+            Ok(child
+                .certificate(file, filled, samples::exam_time(volet))
+                .await?)
+        },
+    )
+    .await
+}
+
+async fn certificate(ctx: RunContext, volet: ChildVolet) -> ScenarioResult {
+    let child = child_health(&ctx)?;
+    let identity = samples::child_identity();
+    let file = child_file(&ctx, &identity, entries(Richness::Typical)?).await?;
+    let filled = sample_certificate(volet)?;
+    let doc = fill_in(&ctx, child, &file, &filled, volet, "").await?;
     let doc = ctx
         .step("record and validate the document", async {
             record_and_check(&ctx, &volet.name().to_lowercase(), &doc, Some(volet))
@@ -766,16 +786,8 @@ async fn send_certificate(ctx: RunContext) -> ScenarioResult {
         async { Ok(child.configure_certificate_sending(setup).await?) },
     )
     .await?;
-    let filled = HealthCertificate::Cs8(Box::new(
-        samples::cs8(Richness::Typical).or_fail("sample CS8")?,
-    ));
-    let doc = ctx
-        .step("the doctor fills in the CS8 certificate", async {
-            Ok(child
-                .certificate(&file, &filled, samples::exam_time(ChildVolet::Cs8))
-                .await?)
-        })
-        .await?;
+    let filled = sample_certificate(ChildVolet::Cs8)?;
+    let doc = fill_in(&ctx, child, &file, &filled, ChildVolet::Cs8, "").await?;
     record_and_check(&ctx, "cs8-sent", &doc, Some(ChildVolet::Cs8))?;
     ctx.step("the doctor validates the certificate", async {
         Ok(child.validate_certificate(&doc).await?)
@@ -960,19 +972,16 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
     .await?;
 
     // 1. The directory answers: its address wins over the table's.
-    let filled = HealthCertificate::Cs8(Box::new(
-        samples::cs8(Richness::Typical).or_fail("sample CS8")?,
-    ));
-    let cs8 = ctx
-        .step(
-            "the doctor fills in the CS8 certificate (child living in Paris)",
-            async {
-                Ok(child
-                    .certificate(&file, &filled, samples::exam_time(ChildVolet::Cs8))
-                    .await?)
-            },
-        )
-        .await?;
+    let filled = sample_certificate(ChildVolet::Cs8)?;
+    let cs8 = fill_in(
+        &ctx,
+        child,
+        &file,
+        &filled,
+        ChildVolet::Cs8,
+        " (child living in Paris)",
+    )
+    .await?;
     record_and_check(&ctx, "cs8-annuaire", &cs8, Some(ChildVolet::Cs8))?;
     ctx.step("the doctor validates the certificate", async {
         Ok(child.validate_certificate(&cs8).await?)
@@ -1055,16 +1064,8 @@ async fn send_with_annuaire(ctx: RunContext) -> ScenarioResult {
         async { Ok(child.record_entries(&file, moved).await?) },
     )
     .await?;
-    let filled = HealthCertificate::Cs9(Box::new(
-        samples::cs9(Richness::Typical).or_fail("sample CS9")?,
-    ));
-    let cs9 = ctx
-        .step("the doctor fills in the CS9 certificate", async {
-            Ok(child
-                .certificate(&file, &filled, samples::exam_time(ChildVolet::Cs9))
-                .await?)
-        })
-        .await?;
+    let filled = sample_certificate(ChildVolet::Cs9)?;
+    let cs9 = fill_in(&ctx, child, &file, &filled, ChildVolet::Cs9, "").await?;
     record_and_check(&ctx, "cs9-fallback", &cs9, Some(ChildVolet::Cs9))?;
     ctx.step(
         "the doctor validates it while the Annuaire Santé is down (HTTP 503)",
