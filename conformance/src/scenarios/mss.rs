@@ -259,6 +259,22 @@ fn address(s: &str) -> ScenarioResult<MailAddress> {
         .map_err(|e| Failure::internal(format!("address {s}: {e}")))
 }
 
+/// A message from the practitioner's personal mailbox to the correspondent
+/// carrying `documents` of `file`.
+fn to_correspondent(
+    file: PatientFileRef,
+    documents: Vec<DocumentRef>,
+    text: &str,
+) -> ScenarioResult<MssSendRequest> {
+    Ok(MssSendRequest::new(
+        address(PERSONAL)?,
+        MssRecipient::Correspondent(address(CORRESPONDENT)?),
+        file,
+        documents,
+        text,
+    ))
+}
+
 fn sim_err(what: &str) -> impl Fn(segur_mss::Error) -> Failure + '_ {
     move |e| Failure::service(format!("{what}: {e}"))
 }
@@ -1023,13 +1039,11 @@ async fn autoconfig_certificate(ctx: RunContext) -> ScenarioResult {
         &ctx,
         mss,
         "send the report to the cardiologist",
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
+        to_correspondent(
             file.clone(),
             vec![doc],
             "Chère consœur, voici le compte rendu.",
-        ),
+        )?,
     )
     .await?;
     let id = sent_id(outcome)?;
@@ -1322,13 +1336,11 @@ async fn xdm_documents(ctx: RunContext) -> ScenarioResult {
         &ctx,
         mss,
         "from the patient file, send the report to the cardiologist",
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
+        to_correspondent(
             file.clone(),
             vec![doc.clone()],
             "Chère consœur, voici le compte rendu de consultation.",
-        ),
+        )?,
     )
     .await?;
     let id = sent_id(outcome)?;
@@ -1463,13 +1475,7 @@ async fn identity_not_qualified(ctx: RunContext) -> ScenarioResult {
         &ctx,
         mss,
         "send the report of a patient whose identity is not qualified",
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
-            file,
-            vec![doc],
-            "Bonjour.",
-        ),
+        to_correspondent(file, vec![doc], "Bonjour.")?,
     )
     .await?;
     let id = sent_id(outcome)?;
@@ -1615,14 +1621,7 @@ async fn notifications(ctx: RunContext) -> ScenarioResult {
         &ctx,
         mss,
         "send the report asking for receipts",
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
-            file,
-            vec![doc],
-            "Bonjour.",
-        )
-        .with_receipts(),
+        to_correspondent(file, vec![doc], "Bonjour.")?.with_receipts(),
     )
     .await?;
     let id = sent_id(outcome)?;
@@ -1735,13 +1734,7 @@ async fn queued_restart(ctx: RunContext) -> ScenarioResult {
         &ctx,
         mss,
         "send the report while the operator is unreachable",
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
-            file,
-            vec![doc],
-            "Bonjour.",
-        ),
+        to_correspondent(file, vec![doc], "Bonjour.")?,
     )
     .await?;
     let id = match outcome {
@@ -2136,13 +2129,7 @@ async fn traces(ctx: RunContext) -> ScenarioResult {
             &ctx,
             mss,
             "send the report",
-            MssSendRequest::new(
-                address(PERSONAL)?,
-                MssRecipient::Correspondent(address(CORRESPONDENT)?),
-                file.clone(),
-                vec![doc],
-                "Bonjour.",
-            ),
+            to_correspondent(file.clone(), vec![doc], "Bonjour.")?,
         )
         .await?,
     )?;
@@ -2224,13 +2211,11 @@ async fn send_pair(
         ctx,
         mss,
         what,
-        MssSendRequest::new(
-            address(PERSONAL)?,
-            MssRecipient::Correspondent(address(CORRESPONDENT)?),
+        to_correspondent(
             file.clone(),
             vec![picked.clone()],
             "Chère consœur, voici la synthèse médicale de notre patiente.",
-        ),
+        )?,
     )
     .await?;
     let id = sent_id(outcome)?;
