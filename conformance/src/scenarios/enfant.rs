@@ -174,6 +174,32 @@ async fn child_file(
     Ok(file)
 }
 
+/// Steps: the produced document is recorded and validated
+/// ([`record_and_check`]), is of `volet` at its level, and is about the
+/// child of `identity`; the document as re-read.
+async fn validated(
+    ctx: &RunContext,
+    name: &str,
+    doc: &Document,
+    volet: ChildVolet,
+    identity: &Identity,
+) -> ScenarioResult<Document> {
+    let doc = ctx
+        .step("record and validate the document", async {
+            record_and_check(ctx, name, doc, Some(volet))
+        })
+        .await?;
+    ctx.step("check the level and the volet", async {
+        check_volet(&doc, volet)
+    })
+    .await?;
+    ctx.step("check the child of the document", async {
+        check_child(&doc, identity)
+    })
+    .await?;
+    Ok(doc)
+}
+
 /// Records a produced document with its native validation and fails on an
 /// error-level finding or a broken volet header rule.
 fn record_and_check(
@@ -301,19 +327,7 @@ async fn certificate(ctx: RunContext, volet: ChildVolet) -> ScenarioResult {
     let file = child_file(&ctx, &identity, entries(Richness::Typical)?).await?;
     let filled = sample_certificate(volet)?;
     let doc = fill_in(&ctx, child, &file, &filled, volet, "").await?;
-    let doc = ctx
-        .step("record and validate the document", async {
-            record_and_check(&ctx, &volet.name().to_lowercase(), &doc, Some(volet))
-        })
-        .await?;
-    ctx.step("check the level and the volet", async {
-        check_volet(&doc, volet)
-    })
-    .await?;
-    ctx.step("check the child of the document", async {
-        check_child(&doc, &identity)
-    })
-    .await?;
+    let doc = validated(&ctx, &volet.name().to_lowercase(), &doc, volet, &identity).await?;
     ctx.step(
         "read the certificate back and compare it with what was filled in",
         async {
@@ -354,19 +368,7 @@ async fn measurements(ctx: RunContext) -> ScenarioResult {
                 .await?)
         })
         .await?;
-    let doc = ctx
-        .step("record and validate the document", async {
-            record_and_check(&ctx, "mesures", &doc, Some(volet))
-        })
-        .await?;
-    ctx.step("check the level and the volet", async {
-        check_volet(&doc, volet)
-    })
-    .await?;
-    ctx.step("check the child of the document", async {
-        check_child(&doc, &identity)
-    })
-    .await?;
+    let doc = validated(&ctx, "mesures", &doc, volet, &identity).await?;
     ctx.step("read the measurements back", async {
         match ChildMeasurements::from_document(&doc) {
             Ok(m) if m == filled => Ok(()),
@@ -414,19 +416,7 @@ async fn vaccination_note(ctx: RunContext) -> ScenarioResult {
                 .await?)
         })
         .await?;
-    let doc = ctx
-        .step("record and validate the document", async {
-            record_and_check(&ctx, "note-de-vaccination", &doc, Some(volet))
-        })
-        .await?;
-    ctx.step("check the level and the volet", async {
-        check_volet(&doc, volet)
-    })
-    .await?;
-    ctx.step("check the child of the document", async {
-        check_child(&doc, &identity)
-    })
-    .await?;
+    let doc = validated(&ctx, "note-de-vaccination", &doc, volet, &identity).await?;
     ctx.step("read the vaccination back", async {
         match VaccinationNote::from_document(&doc) {
             // Without an explicit recording time, the document time is written.
